@@ -1,0 +1,11 @@
+DROP TABLE IF EXISTS product_embeddings;
+DROP TABLE IF EXISTS embedding_models;
+DROP FUNCTION IF EXISTS giftvec_ensure_model_index(text);
+DROP FUNCTION IF EXISTS giftvec_model_index_ddl(text, boolean);
+DROP FUNCTION IF EXISTS giftvec_model_index_name(text);
+DROP FUNCTION IF EXISTS giftvec_similarity(text, double precision);
+DROP FUNCTION IF EXISTS giftvec_distance_operator(text);
+DROP FUNCTION IF EXISTS giftvec_distance_opclass(text);
+DROP FUNCTION IF EXISTS giftvec_content_hash(text);
+DROP FUNCTION IF EXISTS giftvec_embedding_text(text, text, text[], text);
+DROP FUNCTION IF EXISTS giftvec_check_vector_dims();

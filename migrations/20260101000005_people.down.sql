@@ -1,0 +1,3 @@
+DROP TABLE IF EXISTS recipient_vectors;
+DROP TABLE IF EXISTS recipients;
+DROP TABLE IF EXISTS user_preferences;

@@ -1,0 +1,129 @@
+//! The command line. Every option can also come from the environment (`DATABASE_URL`,
+//! `GIFTVEC_*`); `giftvec --help` and `giftvec <command> --help` list them all.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use secrecy::SecretString;
+
+use crate::catalog::Format;
+use crate::store::DbSettings;
+
+/// giftvec: product knowledge for AI gift agents, on PostgreSQL + pgvector.
+#[derive(Debug, Parser)]
+#[command(name = "giftvec", version, propagate_version = true)]
+pub struct Cli {
+    /// Database connection.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+
+    /// Log filter, tracing syntax (e.g. `info`, `giftvec=debug,sqlx=warn`).
+    #[arg(long, env = "GIFTVEC_LOG", default_value = "info", global = true)]
+    pub log: String,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Database connection options.
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// PostgreSQL URL (PostgreSQL >= 15 with pgvector >= 0.8). For development,
+    /// `tools/devdb start` starts one and prints its URL.
+    #[arg(long = "database-url", env = "DATABASE_URL", hide_env_values = true, global = true,
+          value_parser = parse_secret)]
+    pub url: Option<SecretString>,
+
+    /// Maximum open database connections.
+    #[arg(
+        long,
+        env = "GIFTVEC_DB_MAX_CONNECTIONS",
+        default_value_t = 10,
+        global = true
+    )]
+    pub db_max_connections: u32,
+
+    /// How long a call waits for a free connection before answering `busy` (ms).
+    #[arg(
+        long,
+        env = "GIFTVEC_DB_ACQUIRE_TIMEOUT_MS",
+        default_value_t = 5_000,
+        global = true
+    )]
+    pub db_acquire_timeout_ms: u64,
+
+    /// Server-side limit on any one statement (ms); past it a call fails with `timeout`.
+    #[arg(
+        long,
+        env = "GIFTVEC_DB_STATEMENT_TIMEOUT_MS",
+        default_value_t = 30_000,
+        global = true
+    )]
+    pub db_statement_timeout_ms: u64,
+}
+
+fn parse_secret(value: &str) -> Result<SecretString, std::convert::Infallible> {
+    Ok(SecretString::from(value))
+}
+
+impl DatabaseArgs {
+    /// The settings to connect with; fails when no URL was given.
+    pub fn settings(&self) -> Result<DbSettings, crate::Error> {
+        let url = self.url.clone().ok_or_else(|| {
+            crate::Error::Setup(
+                "no database configured: set DATABASE_URL (or --database-url); for development \
+                 run `tools/devdb start` and use the URL it prints"
+                    .into(),
+            )
+        })?;
+        Ok(DbSettings {
+            url,
+            max_connections: self.db_max_connections.max(1),
+            acquire_timeout: Duration::from_millis(self.db_acquire_timeout_ms),
+            statement_timeout: Duration::from_millis(self.db_statement_timeout_ms),
+        })
+    }
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply the database migrations (idempotent), or move to a given version.
+    Migrate(MigrateArgs),
+    /// Bulk upsert products from a JSON Lines or CSV catalog file.
+    Import(ImportArgs),
+}
+
+/// `giftvec migrate`.
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// Move to exactly this version: later migrations are applied, or rolled back (with their
+    /// `.down.sql`) when the database is ahead. 0 rolls everything back.
+    #[arg(long)]
+    pub to: Option<i64>,
+
+    /// Only print applied and pending migrations.
+    #[arg(long, conflicts_with = "to")]
+    pub status: bool,
+}
+
+/// `giftvec import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Catalog file: `.jsonl` (one JSON object per line) or `.csv` (header row).
+    pub file: PathBuf,
+
+    /// File format, when the extension does not tell.
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+
+    /// Rows written per statement.
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u16).range(1..=10_000))]
+    pub batch_size: u16,
+
+    /// Currency of rows that name none (ISO 4217).
+    #[arg(long, env = "GIFTVEC_DEFAULT_CURRENCY", default_value = "USD")]
+    pub default_currency: String,
+}

@@ -1,0 +1,85 @@
+//! The one error type. Each kind has a stable snake_case [`Error::code`] that transports pass
+//! on to clients; messages are written for the caller (often a language model) and never carry
+//! SQL text or other internals — those are logged where the error is created.
+
+use std::borrow::Cow;
+
+/// Result with [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in giftvec, by what the caller can do about it.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The caller sent something unusable; `field` names the input and `message` the limit.
+    #[error("{field}: {message}")]
+    InvalidInput {
+        /// The input field at fault, as the caller spells it.
+        field: Cow<'static, str>,
+        /// What is wrong and what would be accepted.
+        message: String,
+    },
+    /// A referenced thing does not exist; the message names it.
+    #[error("{0}")]
+    NotFound(String),
+    /// The database schema is older than this build; the message names the fix.
+    #[error("the database schema is not current ({0}); run `giftvec migrate`")]
+    NotMigrated(String),
+    /// The environment is not set up (extension missing, bad configuration); the message says
+    /// how to fix it.
+    #[error("{0}")]
+    Setup(String),
+    /// The database did not answer within the allowed time.
+    #[error("the database did not answer in time")]
+    Timeout,
+    /// No database connection was free in time.
+    #[error("giftvec is busy; retry shortly")]
+    Busy,
+    /// A fault on our side; details are in the log, not in the message.
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl Error {
+    /// The stable code clients match on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::InvalidInput { .. } => "invalid_input",
+            Error::NotFound(_) => "not_found",
+            Error::NotMigrated(_) | Error::Setup(_) => "not_ready",
+            Error::Timeout => "timeout",
+            Error::Busy => "busy",
+            Error::Internal(_) => "internal",
+        }
+    }
+
+    /// An [`Error::NotFound`] for the `what` (e.g. "product") called `id`.
+    pub fn not_found(what: &str, id: &str) -> Self {
+        Error::NotFound(format!("{what} {id:?} was not found"))
+    }
+
+    /// An [`Error::InvalidInput`] for `field`.
+    pub fn invalid(field: impl Into<Cow<'static, str>>, message: impl Into<String>) -> Self {
+        Error::InvalidInput {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(err: sqlx::Error) -> Self {
+        crate::store::classify(err)
+    }
+}
+
+impl From<crate::store::EmbeddingError> for Error {
+    fn from(err: crate::store::EmbeddingError) -> Self {
+        Error::invalid("embedding", err.to_string())
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(err: std::io::Error) -> Self {
+        Error::Internal(Box::new(err))
+    }
+}

@@ -1,0 +1,26 @@
+//! # giftvec
+//!
+//! Product knowledge for AI gift-recommendation agents: a sidecar that offers typed tools
+//! (search, similar products, recommendations, explanations) backed by PostgreSQL + pgvector.
+//!
+//! # Layout
+//!
+//! - [`config`]: the command line and environment (`DATABASE_URL`, `GIFTVEC_*`), one clap tree.
+//! - [`error`]: the one error type, with a stable snake_case code per kind.
+//! - [`app`]: [`app::App`], the shared state every command and tool is built on.
+//! - [`store`]: all SQL — migrations, products, embedding models, embeddings, vector search.
+//!   The typed vector API lives here: [`store::Embedding`], [`store::SimilarityOptions`],
+//!   [`store::VectorSearchResult`].
+//! - [`catalog`]: catalog files (JSON Lines, CSV): parsing, validation, bulk import.
+//! - [`commands`]: what each `giftvec` subcommand does (`main` stays thin).
+//!
+//! The dependency rule: domain code never imports a transport.
+
+pub mod app;
+pub mod catalog;
+pub mod commands;
+pub mod config;
+pub mod error;
+pub mod store;
+
+pub use error::{Error, Result};

@@ -1,0 +1,102 @@
+//! Product embeddings, one row per (product, model), with the hash of the text they were made
+//! from. The text itself is built by the SQL function `giftvec_embedding_text`, the one place
+//! that decides what a product "says" to the embedding model.
+
+use sqlx::PgPool;
+
+use super::{Embedding, EmbeddingModel};
+use crate::{Error, Result};
+
+/// The text a product is embedded from, and its sha256.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ProductText {
+    /// Product id.
+    pub product_id: String,
+    /// Output of `giftvec_embedding_text` for the product's current fields.
+    pub text: String,
+    /// sha256 of `text`.
+    pub content_hash: Vec<u8>,
+}
+
+/// An embedding to store.
+#[derive(Debug, Clone)]
+pub struct NewEmbedding {
+    /// Product id.
+    pub product_id: String,
+    /// The vector.
+    pub embedding: Embedding,
+    /// sha256 of the text it was made from (from [`ProductText`]).
+    pub content_hash: Vec<u8>,
+}
+
+const PRODUCT_TEXTS: &str = "\
+SELECT p.id AS product_id, t.text, giftvec_content_hash(t.text) AS content_hash
+FROM products p,
+     LATERAL (SELECT giftvec_embedding_text(p.title, p.category, p.tags, p.description)) AS t(text)
+WHERE p.id = ANY($1)
+ORDER BY p.id";
+
+const UPSERT: &str = "\
+INSERT INTO product_embeddings (product_id, model, embedding, content_hash)
+SELECT u.product_id, $1, u.embedding, u.content_hash
+FROM unnest($2::text[], $3::vector[], $4::bytea[]) AS u(product_id, embedding, content_hash)
+ON CONFLICT (product_id, model) DO UPDATE SET
+    embedding = EXCLUDED.embedding, content_hash = EXCLUDED.content_hash, embedded_at = now()";
+
+/// The current embedding text of each product in `ids` that exists.
+#[tracing::instrument(skip_all, fields(ids = ids.len()))]
+pub async fn product_texts(pool: &PgPool, ids: &[String]) -> Result<Vec<ProductText>> {
+    Ok(sqlx::query_as(PRODUCT_TEXTS)
+        .bind(ids)
+        .fetch_all(pool)
+        .await?)
+}
+
+/// Stores `rows` for `model` (replacing older vectors of the same products), all or nothing.
+#[tracing::instrument(skip_all, fields(model = %model.name, rows = rows.len()))]
+pub async fn upsert(pool: &PgPool, model: &EmbeddingModel, rows: &[NewEmbedding]) -> Result<()> {
+    if let Some(bad) = rows
+        .iter()
+        .find(|r| r.embedding.dimensions() != model.dimensions as usize)
+    {
+        return Err(Error::invalid(
+            "embedding",
+            format!(
+                "product {:?}: {} dimensions, model {:?} has {}",
+                bad.product_id,
+                bad.embedding.dimensions(),
+                model.name,
+                model.dimensions
+            ),
+        ));
+    }
+    let ids: Vec<&str> = rows.iter().map(|r| r.product_id.as_str()).collect();
+    let vectors: Vec<pgvector::Vector> = rows.iter().map(|r| r.embedding.to_pgvector()).collect();
+    let hashes: Vec<&[u8]> = rows.iter().map(|r| r.content_hash.as_slice()).collect();
+    sqlx::query(UPSERT)
+        .bind(&model.name)
+        .bind(ids)
+        .bind(vectors)
+        .bind(hashes)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// The stored embedding of `product_id` for `model`, if any.
+#[tracing::instrument(skip(pool, model), fields(model = %model.name))]
+pub async fn get(
+    pool: &PgPool,
+    model: &EmbeddingModel,
+    product_id: &str,
+) -> Result<Option<Embedding>> {
+    let row: Option<pgvector::Vector> = sqlx::query_scalar(
+        "SELECT embedding FROM product_embeddings WHERE product_id = $1 AND model = $2",
+    )
+    .bind(product_id)
+    .bind(&model.name)
+    .fetch_optional(pool)
+    .await?;
+    row.map(|v| Embedding::new(v.to_vec(), model.dimensions as usize).map_err(Error::from))
+        .transpose()
+}

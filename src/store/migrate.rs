@@ -1,0 +1,144 @@
+//! Schema migrations (plain SQL under `migrations/`, embedded at build time). Every migration
+//! has a `.down.sql`, so `giftvec migrate --to VERSION` rolls back to any earlier version.
+
+use sqlx::PgPool;
+use sqlx::migrate::{MigrateError, Migrator};
+
+use crate::{Error, Result};
+
+/// The migrations compiled into this build.
+pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+
+/// Where the schema stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MigrationStatus {
+    /// Versions applied in the database (successfully).
+    pub applied: Vec<i64>,
+    /// Versions this build has that the database lacks.
+    pub pending: Vec<i64>,
+}
+
+impl MigrationStatus {
+    /// The highest applied version known to this build, if any.
+    pub fn current(&self) -> Option<i64> {
+        self.applied
+            .iter()
+            .copied()
+            .filter(|v| MIGRATOR.version_exists(*v))
+            .max()
+    }
+}
+
+/// Applies every pending migration (up to `target` when given) and returns the versions it
+/// applied. Refuses with instructions when pgvector is missing. Safe to run from several
+/// processes at once (sqlx takes an advisory lock).
+#[tracing::instrument(skip(pool))]
+pub async fn run(pool: &PgPool, target: Option<i64>) -> Result<Vec<i64>> {
+    require_pgvector(pool).await?;
+    let before = status(pool).await?;
+    let outcome = match target {
+        Some(version) => MIGRATOR.run_to(version, pool).await,
+        None => MIGRATOR.run(pool).await,
+    };
+    outcome.map_err(migrate_error)?;
+    let after = status(pool).await?;
+    Ok(after
+        .applied
+        .into_iter()
+        .filter(|v| !before.applied.contains(v))
+        .collect())
+}
+
+/// Rolls back every migration newer than `target` (0 rolls back everything) and returns the
+/// versions it reverted.
+#[tracing::instrument(skip(pool))]
+pub async fn undo(pool: &PgPool, target: i64) -> Result<Vec<i64>> {
+    let before = status(pool).await?;
+    MIGRATOR.undo(pool, target).await.map_err(migrate_error)?;
+    let after = status(pool).await?;
+    Ok(before
+        .applied
+        .into_iter()
+        .filter(|v| !after.applied.contains(v))
+        .collect())
+}
+
+/// Which migrations are applied and which are pending.
+#[tracing::instrument(skip(pool))]
+pub async fn status(pool: &PgPool) -> Result<MigrationStatus> {
+    let table: Option<String> = sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations')::text")
+        .fetch_one(pool)
+        .await?;
+    let applied: Vec<i64> = if table.is_some() {
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
+            .fetch_all(pool)
+            .await?
+    } else {
+        Vec::new()
+    };
+    let pending = MIGRATOR
+        .iter()
+        .filter(|m| m.migration_type.is_up_migration() && !applied.contains(&m.version))
+        .map(|m| m.version)
+        .collect();
+    Ok(MigrationStatus { applied, pending })
+}
+
+/// Fails with [`Error::NotMigrated`] unless every migration of this build is applied. A newer
+/// schema (applied by a newer giftvec during a rolling upgrade) is accepted: migrations only
+/// add.
+pub async fn ensure_current(pool: &PgPool) -> Result<()> {
+    let status = status(pool).await?;
+    match status.pending.len() {
+        0 => Ok(()),
+        n => Err(Error::NotMigrated(format!(
+            "{n} of {} migrations are not applied",
+            MIGRATOR
+                .iter()
+                .filter(|m| m.migration_type.is_up_migration())
+                .count()
+        ))),
+    }
+}
+
+/// Fails with an installation hint unless the server offers pgvector.
+pub async fn require_pgvector(pool: &PgPool) -> Result<()> {
+    let version: Option<String> = sqlx::query_scalar(
+        "SELECT default_version FROM pg_available_extensions WHERE name = 'vector'",
+    )
+    .fetch_optional(pool)
+    .await?;
+    match version {
+        Some(_) => Ok(()),
+        None => Err(Error::Setup(
+            "the pgvector extension is not installed on this PostgreSQL server. Install \
+             pgvector >= 0.8 there (Debian/Ubuntu: the postgresql-<major>-pgvector package; \
+             containers: the pgvector/pgvector image; managed services: allow the \"vector\" \
+             extension), or for development use the embedded database: tools/devdb start"
+                .into(),
+        )),
+    }
+}
+
+fn migrate_error(err: MigrateError) -> Error {
+    match err {
+        MigrateError::Execute(inner) | MigrateError::ExecuteMigration(inner, _) => match &inner {
+            sqlx::Error::Database(db) => {
+                Error::Setup(format!("migration failed: {}", db.message()))
+            }
+            _ => Error::from(inner),
+        },
+        MigrateError::VersionMissing(v) => Error::Setup(format!(
+            "the database has migration {v} applied, which this build does not know; use the \
+             giftvec release that applied it"
+        )),
+        MigrateError::VersionMismatch(v) => Error::Setup(format!(
+            "migration {v} in the database differs from this build's; do not edit applied migrations"
+        )),
+        MigrateError::Dirty(v) => Error::Setup(format!(
+            "migration {v} failed part-way earlier; fix the cause, then delete its row from \
+             _sqlx_migrations and run `giftvec migrate` again"
+        )),
+        other => Error::Setup(format!("migration failed: {other}")),
+    }
+}

@@ -1,0 +1,153 @@
+//! Products: the catalog rows giftvec searches. Bulk upserts are idempotent — writing a row
+//! that is already stored as-is changes nothing, not even `updated_at`.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::PgPool;
+
+use crate::Result;
+
+/// Columns of [`Product`], for statements that alias the table as `p` (a macro so that
+/// statements stay `&'static str`).
+macro_rules! product_columns {
+    () => {
+        "p.id, p.sku, p.title, p.description, p.category, p.tags, p.price::float8 AS price, \
+         p.currency, p.in_stock, p.attributes, p.created_at, p.updated_at"
+    };
+}
+pub(crate) use product_columns;
+
+/// A catalog product.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct Product {
+    /// The catalog's own identifier.
+    pub id: String,
+    /// Stock-keeping unit, when the catalog has one.
+    pub sku: Option<String>,
+    /// Product title.
+    pub title: String,
+    /// Free-text description.
+    pub description: String,
+    /// Category name.
+    pub category: String,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// Price in `currency` (two decimals).
+    pub price: f64,
+    /// ISO 4217 code.
+    pub currency: String,
+    /// Whether it can be bought now.
+    pub in_stock: bool,
+    /// Anything else the catalog knows (brand, image_url, ...), a JSON object.
+    pub attributes: serde_json::Value,
+    /// When the row was first written.
+    pub created_at: DateTime<Utc>,
+    /// When a field last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A validated product to write (see `catalog::validate`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NewProduct {
+    /// The catalog's own identifier.
+    pub id: String,
+    /// Stock-keeping unit.
+    pub sku: Option<String>,
+    /// Product title.
+    pub title: String,
+    /// Free-text description.
+    pub description: String,
+    /// Category name.
+    pub category: String,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// Price, rounded to two decimals.
+    pub price: f64,
+    /// ISO 4217 code, upper case.
+    pub currency: String,
+    /// Whether it can be bought now.
+    pub in_stock: bool,
+    /// A JSON object.
+    pub attributes: serde_json::Value,
+}
+
+/// What a bulk upsert did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct UpsertCounts {
+    /// Rows that did not exist.
+    pub inserted: u64,
+    /// Rows that existed with different values.
+    pub updated: u64,
+    /// Rows that existed exactly as given.
+    pub unchanged: u64,
+}
+
+impl std::ops::AddAssign for UpsertCounts {
+    fn add_assign(&mut self, other: Self) {
+        self.inserted += other.inserted;
+        self.updated += other.updated;
+        self.unchanged += other.unchanged;
+    }
+}
+
+// One statement per batch: the rows travel as one JSON array, so a batch costs one round trip
+// and any size works without a parameter limit. The WHERE clause makes re-writing an identical
+// row a no-op; `xmax = 0` tells an insert from an update.
+const UPSERT_BATCH: &str = "\
+INSERT INTO products AS p
+    (id, sku, title, description, category, tags, price, currency, in_stock, attributes)
+SELECT r.id, r.sku, r.title, r.description, r.category, r.tags, r.price, r.currency,
+       r.in_stock, r.attributes
+FROM jsonb_to_recordset($1::jsonb) AS r(
+    id text, sku text, title text, description text, category text, tags text[],
+    price numeric, currency text, in_stock boolean, attributes jsonb)
+ON CONFLICT (id) DO UPDATE SET
+    sku = EXCLUDED.sku, title = EXCLUDED.title, description = EXCLUDED.description,
+    category = EXCLUDED.category, tags = EXCLUDED.tags, price = EXCLUDED.price,
+    currency = EXCLUDED.currency, in_stock = EXCLUDED.in_stock, attributes = EXCLUDED.attributes
+WHERE (p.sku, p.title, p.description, p.category, p.tags, p.price, p.currency, p.in_stock,
+       p.attributes)
+      IS DISTINCT FROM
+      (EXCLUDED.sku, EXCLUDED.title, EXCLUDED.description, EXCLUDED.category, EXCLUDED.tags,
+       EXCLUDED.price, EXCLUDED.currency, EXCLUDED.in_stock, EXCLUDED.attributes)
+RETURNING (xmax = 0) AS inserted";
+
+/// Inserts or updates `rows` in one statement (all or nothing). Ids must be unique within
+/// the batch.
+#[tracing::instrument(skip_all, fields(rows = rows.len()))]
+pub async fn upsert_batch(pool: &PgPool, rows: &[NewProduct]) -> Result<UpsertCounts> {
+    if rows.is_empty() {
+        return Ok(UpsertCounts::default());
+    }
+    let payload = sqlx::types::Json(rows);
+    let written: Vec<bool> = sqlx::query_scalar(UPSERT_BATCH)
+        .bind(payload)
+        .fetch_all(pool)
+        .await?;
+    let inserted = written.iter().filter(|&&inserted| inserted).count() as u64;
+    let updated = written.len() as u64 - inserted;
+    Ok(UpsertCounts {
+        inserted,
+        updated,
+        unchanged: rows.len() as u64 - inserted - updated,
+    })
+}
+
+/// The product `id`, if it exists.
+#[tracing::instrument(skip(pool))]
+pub async fn get(pool: &PgPool, id: &str) -> Result<Option<Product>> {
+    const GET: &str = concat!(
+        "SELECT ",
+        product_columns!(),
+        " FROM products p WHERE p.id = $1"
+    );
+    Ok(sqlx::query_as(GET).bind(id).fetch_optional(pool).await?)
+}
+
+/// Number of products.
+#[tracing::instrument(skip(pool))]
+pub async fn count(pool: &PgPool) -> Result<i64> {
+    Ok(sqlx::query_scalar("SELECT count(*) FROM products")
+        .fetch_one(pool)
+        .await?)
+}

@@ -1,0 +1,205 @@
+//! Filtered top-k vector search over product embeddings.
+//!
+//! Filters run *inside* the index scan with pgvector 0.8 iterative scans
+//! (`hnsw.iterative_scan = relaxed_order`), so a selective filter still yields `k` results
+//! when that many match instead of the few that survived a post-filter; the outer query
+//! restores exact distance order. The statement text carries the model's dimension and name
+//! as literals (so its partial HNSW index applies); every filter is a bound parameter.
+
+use serde::Serialize;
+use sqlx::postgres::PgArguments;
+use sqlx::{Arguments, PgPool};
+
+use super::products::{Product, product_columns};
+use super::{Distance, Embedding, EmbeddingModel, sql_literal};
+use crate::{Error, Result};
+
+/// Largest `k` a single search may ask for.
+pub const MAX_K: u32 = 1000;
+
+/// Product filters shared by every search.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ProductFilters {
+    /// Only this category.
+    pub category: Option<String>,
+    /// Never this category (cross-category recommendations).
+    pub exclude_category: Option<String>,
+    /// Lowest price, inclusive.
+    pub min_price: Option<f64>,
+    /// Highest price, inclusive.
+    pub max_price: Option<f64>,
+    /// Only products whose `in_stock` equals this.
+    pub in_stock: Option<bool>,
+    /// Never these product ids.
+    pub exclude_ids: Vec<String>,
+}
+
+/// How to search.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SimilarityOptions {
+    /// Distance to rank by; `None` uses the model's (the only one its index serves — others
+    /// are answered by an exact scan).
+    pub metric: Option<Distance>,
+    /// How many results (1..=[`MAX_K`]).
+    pub k: u32,
+    /// Drop results whose similarity is below this.
+    pub min_similarity: Option<f64>,
+    /// Which products may appear.
+    pub filters: ProductFilters,
+    /// HNSW candidate list size for this query (recall vs speed); default 100.
+    pub ef_search: u32,
+}
+
+impl Default for SimilarityOptions {
+    fn default() -> Self {
+        Self {
+            metric: None,
+            k: 10,
+            min_similarity: None,
+            filters: ProductFilters::default(),
+            ef_search: 100,
+        }
+    }
+}
+
+/// One search hit.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VectorSearchResult {
+    /// The product.
+    pub product: Product,
+    /// Raw pgvector distance under the metric used (lower is closer).
+    pub distance: f64,
+    /// "Higher is better" form of `distance` (cosine similarity for cosine).
+    pub similarity: f64,
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    #[sqlx(flatten)]
+    product: Product,
+    distance: f64,
+}
+
+fn nearest_sql(model: &EmbeddingModel, metric: Distance) -> String {
+    let d = model.dimensions;
+    let op = metric.operator();
+    let name = sql_literal(&model.name);
+    let columns = product_columns!();
+    format!(
+        "WITH nearest AS MATERIALIZED (
+            SELECT e.product_id, (e.embedding::vector({d}) {op} $1::vector({d}))::float8 AS distance
+            FROM product_embeddings e JOIN products p ON p.id = e.product_id
+            WHERE e.model = {name}
+              AND ($2::text IS NULL OR p.category = $2)
+              AND ($3::text IS NULL OR p.category <> $3)
+              AND ($4::float8 IS NULL OR p.price >= $4::numeric)
+              AND ($5::float8 IS NULL OR p.price <= $5::numeric)
+              AND ($6::bool IS NULL OR p.in_stock = $6)
+              AND p.id <> ALL($7::text[])
+            ORDER BY e.embedding::vector({d}) {op} $1::vector({d})
+            LIMIT $8)
+        SELECT {columns}, n.distance
+        FROM nearest n JOIN products p ON p.id = n.product_id
+        ORDER BY n.distance, p.id"
+    )
+}
+
+/// The bound parameters of [`nearest_sql`], in order.
+fn arguments(query: &Embedding, options: &SimilarityOptions) -> Result<PgArguments> {
+    let f = &options.filters;
+    let mut args = PgArguments::default();
+    let added = (|| {
+        args.add(query.to_pgvector())?;
+        args.add(f.category.clone())?;
+        args.add(f.exclude_category.clone())?;
+        args.add(f.min_price)?;
+        args.add(f.max_price)?;
+        args.add(f.in_stock)?;
+        args.add(f.exclude_ids.clone())?;
+        args.add(i64::from(options.k))
+    })();
+    added.map_err(Error::Internal)?;
+    Ok(args)
+}
+
+fn check(model: &EmbeddingModel, query: &Embedding, options: &SimilarityOptions) -> Result<()> {
+    if query.dimensions() != model.dimensions as usize {
+        return Err(Error::invalid(
+            "vector",
+            format!(
+                "the query vector has {} dimensions; model {:?} has {}",
+                query.dimensions(),
+                model.name,
+                model.dimensions
+            ),
+        ));
+    }
+    if options.k == 0 || options.k > MAX_K {
+        return Err(Error::invalid(
+            "k",
+            format!("must be between 1 and {MAX_K}, got {}", options.k),
+        ));
+    }
+    Ok(())
+}
+
+/// The plan PostgreSQL chooses for [`nearest`] with these arguments (`EXPLAIN` text), to check
+/// that the model's HNSW index serves it.
+#[tracing::instrument(skip(pool, query), fields(model = %model.name))]
+pub async fn explain(
+    pool: &PgPool,
+    model: &EmbeddingModel,
+    query: &Embedding,
+    options: &SimilarityOptions,
+) -> Result<String> {
+    check(model, query, options)?;
+    let sql = format!(
+        "EXPLAIN {}",
+        nearest_sql(model, options.metric.unwrap_or(model.distance))
+    );
+    let lines: Vec<String> =
+        sqlx::query_scalar_with(sqlx::AssertSqlSafe(sql), arguments(query, options)?)
+            .fetch_all(pool)
+            .await?;
+    Ok(lines.join("\n"))
+}
+
+/// The `options.k` products nearest to `query` among those passing the filters, nearest
+/// first (ties by id).
+#[tracing::instrument(skip(pool, query), fields(model = %model.name, k = options.k))]
+pub async fn nearest(
+    pool: &PgPool,
+    model: &EmbeddingModel,
+    query: &Embedding,
+    options: &SimilarityOptions,
+) -> Result<Vec<VectorSearchResult>> {
+    check(model, query, options)?;
+    let metric = options.metric.unwrap_or(model.distance);
+    let sql = nearest_sql(model, metric);
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "SELECT set_config('hnsw.ef_search', $1, true), \
+                set_config('hnsw.iterative_scan', 'relaxed_order', true)",
+    )
+    .bind(options.ef_search.clamp(1, 1000).to_string())
+    .execute(&mut *tx)
+    .await?;
+    // Dynamic only in the model's dimension and name, which come from the registry.
+    let rows: Vec<Row> = sqlx::query_as_with(sqlx::AssertSqlSafe(sql), arguments(query, options)?)
+        .fetch_all(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| VectorSearchResult {
+            similarity: metric.similarity(row.distance),
+            distance: row.distance,
+            product: row.product,
+        })
+        .filter(|hit| {
+            options
+                .min_similarity
+                .is_none_or(|min| hit.similarity >= min)
+        })
+        .collect())
+}
