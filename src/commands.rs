@@ -3,7 +3,6 @@
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use crate::app::App;
 use crate::catalog::{self, ImportOptions};
 use crate::config::{Cli, Command, ImportArgs, MigrateArgs};
 use crate::store::{self, migrate};
@@ -21,8 +20,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             migrate_command(&pool, &args).await
         }
         Command::Import(args) => {
-            let app = App::build(&settings).await?;
-            import_command(&app, &args).await
+            let pool = store::connect(&settings).await?;
+            migrate::ensure_current(&pool).await?;
+            import_command(&pool, &args).await
         }
     }
 }
@@ -51,7 +51,7 @@ async fn migrate_command(pool: &sqlx::PgPool, args: &MigrateArgs) -> Result<Exit
     Ok(ExitCode::SUCCESS)
 }
 
-async fn import_command(app: &App, args: &ImportArgs) -> Result<ExitCode> {
+async fn import_command(pool: &sqlx::PgPool, args: &ImportArgs) -> Result<ExitCode> {
     let options = ImportOptions {
         format: args.format,
         batch_size: usize::from(args.batch_size),
@@ -69,7 +69,7 @@ async fn import_command(app: &App, args: &ImportArgs) -> Result<ExitCode> {
             "must be a three-letter ISO 4217 code such as USD",
         ));
     }
-    let report = catalog::import_file(&app.db, &args.file, &options).await?;
+    let report = catalog::import_file(pool, &args.file, &options).await?;
     for error in &report.errors {
         eprintln!("{error}");
     }

@@ -28,6 +28,13 @@ pub enum Error {
     /// how to fix it.
     #[error("{0}")]
     Setup(String),
+    /// An upstream service (the embedding provider) cannot serve now; the message says when to
+    /// retry or what still works.
+    #[error("{0}")]
+    Upstream(String),
+    /// The daily embedding budget is spent; paid calls resume tomorrow (UTC) or when raised.
+    #[error("{0}")]
+    BudgetExceeded(String),
     /// The database did not answer within the allowed time.
     #[error("the database did not answer in time")]
     Timeout,
@@ -46,6 +53,8 @@ impl Error {
             Error::InvalidInput { .. } => "invalid_input",
             Error::NotFound(_) => "not_found",
             Error::NotMigrated(_) | Error::Setup(_) => "not_ready",
+            Error::Upstream(_) => "upstream_unavailable",
+            Error::BudgetExceeded(_) => "budget_exceeded",
             Error::Timeout => "timeout",
             Error::Busy => "busy",
             Error::Internal(_) => "internal",

@@ -7,10 +7,13 @@
 //!
 //! - [`config`]: the command line and environment (`DATABASE_URL`, `GIFTVEC_*`), one clap tree.
 //! - [`error`]: the one error type, with a stable snake_case code per kind.
+//! - [`embed`]: the embedding service — local MiniLM or OpenAI-compatible providers, batching,
+//!   two-level cache, retries, circuit breaker, rate limits, cost and budget.
 //! - [`app`]: [`app::App`], the shared state every command and tool is built on.
 //! - [`store`]: all SQL — migrations, products, embedding models, embeddings, vector search.
 //!   The typed vector API lives here: [`store::Embedding`], [`store::SimilarityOptions`],
 //!   [`store::VectorSearchResult`].
+//! - [`tools`]: the tool catalog — one file per tool (input, output, `call`).
 //! - [`catalog`]: catalog files (JSON Lines, CSV): parsing, validation, bulk import.
 //! - [`commands`]: what each `giftvec` subcommand does (`main` stays thin).
 //!
@@ -20,7 +23,9 @@ pub mod app;
 pub mod catalog;
 pub mod commands;
 pub mod config;
+pub mod embed;
 pub mod error;
 pub mod store;
+pub mod tools;
 
 pub use error::{Error, Result};

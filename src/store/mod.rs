@@ -8,6 +8,7 @@ pub mod migrate;
 pub mod models;
 pub mod products;
 pub mod similarity;
+pub mod usage;
 
 pub use embedding::{Embedding, EmbeddingError};
 pub use models::{Distance, EmbeddingModel, HnswParams, NewModel, Provider};

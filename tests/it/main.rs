@@ -4,7 +4,12 @@
 
 mod cli;
 mod common;
+mod embed_cache;
+mod embed_local;
+mod embed_openai;
+mod fake_openai;
 mod import;
 mod migrations;
+mod redis_server;
 mod search;
 mod vectors;

@@ -1,6 +1,10 @@
 //! The command line. Every option can also come from the environment (`DATABASE_URL`,
 //! `GIFTVEC_*`); `giftvec --help` and `giftvec <command> --help` list them all.
 
+mod embed;
+
+pub use embed::{EmbedArgs, EmbedderKind};
+
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -18,6 +22,10 @@ pub struct Cli {
     #[command(flatten)]
     pub database: DatabaseArgs,
 
+    /// Embedding provider, cache, resilience and budget.
+    #[command(flatten)]
+    pub embed: EmbedArgs,
+
     /// Log filter, tracing syntax (e.g. `info`, `giftvec=debug,sqlx=warn`).
     #[arg(long, env = "GIFTVEC_LOG", default_value = "info", global = true)]
     pub log: String,
@@ -29,6 +37,7 @@ pub struct Cli {
 
 /// Database connection options.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Database")]
 pub struct DatabaseArgs {
     /// PostgreSQL URL (PostgreSQL >= 15 with pgvector >= 0.8). For development,
     /// `tools/devdb start` starts one and prints its URL.
@@ -64,7 +73,7 @@ pub struct DatabaseArgs {
     pub db_statement_timeout_ms: u64,
 }
 
-fn parse_secret(value: &str) -> Result<SecretString, std::convert::Infallible> {
+pub(crate) fn parse_secret(value: &str) -> Result<SecretString, std::convert::Infallible> {
     Ok(SecretString::from(value))
 }
 

@@ -1,0 +1,139 @@
+//! The circuit breaker: after `threshold` consecutive provider faults, calls are refused for a
+//! cool-down; then one probe call decides whether the circuit closes again.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+/// Circuit-breaker state, as callers see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CircuitState {
+    /// Calls flow.
+    Closed,
+    /// Calls are refused until the cool-down ends.
+    Open,
+    /// The cool-down ended; one probe call decides.
+    HalfOpen,
+}
+
+/// Opens after `threshold` consecutive provider faults; after `cooldown` lets one probe through;
+/// closes on its success, re-opens on its failure.
+pub struct CircuitBreaker {
+    threshold: u32,
+    cooldown: Duration,
+    state: Mutex<BreakerState>,
+}
+
+#[derive(Default)]
+struct BreakerState {
+    consecutive_failures: u32,
+    opened_at: Option<Instant>,
+    probing: bool,
+}
+
+impl CircuitBreaker {
+    /// A closed breaker.
+    pub fn new(threshold: u32, cooldown: Duration) -> Self {
+        Self {
+            threshold: threshold.max(1),
+            cooldown,
+            state: Mutex::new(BreakerState::default()),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, BreakerState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The current state.
+    pub fn state(&self) -> CircuitState {
+        let state = self.lock();
+        match state.opened_at {
+            None => CircuitState::Closed,
+            Some(at) if at.elapsed() < self.cooldown => CircuitState::Open,
+            Some(_) => CircuitState::HalfOpen,
+        }
+    }
+
+    /// Asks to make a call: `Err(wait)` while open (or while another probe runs).
+    pub(super) fn permit(&self) -> Result<(), Duration> {
+        let mut state = self.lock();
+        match state.opened_at {
+            None => Ok(()),
+            Some(at) if at.elapsed() < self.cooldown => Err(self.cooldown - at.elapsed()),
+            Some(_) if state.probing => Err(Duration::from_secs(1)),
+            Some(_) => {
+                state.probing = true;
+                Ok(())
+            }
+        }
+    }
+
+    pub(super) fn on_success(&self) {
+        *self.lock() = BreakerState::default();
+    }
+
+    pub(super) fn on_failure(&self) {
+        let mut state = self.lock();
+        state.consecutive_failures += 1;
+        if state.probing || state.consecutive_failures >= self.threshold {
+            if state.opened_at.is_none() || state.probing {
+                tracing::warn!(
+                    failures = state.consecutive_failures,
+                    "embedding circuit opened"
+                );
+            }
+            state.opened_at = Some(Instant::now());
+            state.probing = false;
+        }
+    }
+
+    /// Ends a probe that neither succeeded nor failed (e.g. refused by a rate limit), so the
+    /// next caller may probe.
+    pub(super) fn release(&self) {
+        self.lock().probing = false;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn breaker_opens_probes_and_closes() {
+        let breaker = CircuitBreaker::new(3, Duration::from_millis(30));
+        for _ in 0..2 {
+            breaker.on_failure();
+        }
+        assert_eq!(breaker.state(), CircuitState::Closed);
+        breaker.on_failure();
+        assert_eq!(breaker.state(), CircuitState::Open);
+        assert!(breaker.permit().is_err());
+        std::thread::sleep(Duration::from_millis(40));
+        assert_eq!(breaker.state(), CircuitState::HalfOpen);
+        assert!(breaker.permit().is_ok(), "one probe");
+        assert!(breaker.permit().is_err(), "only one probe at a time");
+        breaker.on_failure();
+        assert_eq!(
+            breaker.state(),
+            CircuitState::Open,
+            "a failed probe re-opens"
+        );
+        std::thread::sleep(Duration::from_millis(40));
+        assert!(breaker.permit().is_ok());
+        breaker.on_success();
+        assert_eq!(breaker.state(), CircuitState::Closed);
+        assert!(breaker.permit().is_ok());
+    }
+
+    #[test]
+    fn a_success_resets_the_failure_count() {
+        let breaker = CircuitBreaker::new(2, Duration::from_secs(60));
+        breaker.on_failure();
+        breaker.on_success();
+        breaker.on_failure();
+        assert_eq!(breaker.state(), CircuitState::Closed);
+    }
+}

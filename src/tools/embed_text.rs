@@ -1,0 +1,84 @@
+//! `embed_text`: vectors for texts, with the model, token usage and cache hits.
+
+use serde::{Deserialize, Serialize};
+
+use crate::app::App;
+use crate::{Error, Result};
+
+/// Most texts per call.
+pub const MAX_TEXTS: usize = 256;
+/// Longest text, in characters (inputs past the model's token limit are truncated and
+/// reported; this bound only stops absurd payloads).
+pub const MAX_TEXT_CHARS: usize = 32_000;
+
+/// Embed one or more texts with the sidecar's active embedding model. Use it to compare texts
+/// yourself or to pass vectors to `similar_products`; for finding products, call
+/// `search_products` instead.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Input {
+    /// The texts to embed, 1 to 256, each non-empty and at most 32,000 characters. Texts
+    /// longer than the model's token limit are cut at the limit (see `truncated`).
+    pub texts: Vec<String>,
+}
+
+/// Vectors in input order.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Output {
+    /// Model that made the vectors.
+    pub model: String,
+    /// Length of each vector.
+    pub dimensions: usize,
+    /// One unit-length vector per input text, in input order.
+    pub embeddings: Vec<Vec<f32>>,
+    /// Indexes of the texts that were cut at the model's token limit.
+    pub truncated: Vec<usize>,
+    /// Tokens in the inputs, as the model counts them.
+    pub tokens: u64,
+    /// How many texts were served from the cache instead of the model.
+    pub cache_hits: usize,
+}
+
+/// Checks the input, embeds, and reports.
+pub async fn call(app: &App, input: Input) -> Result<Output> {
+    validate(&input)?;
+    let out = app.embedder.embed(&input.texts).await?;
+    Ok(Output {
+        truncated: (0..out.items.len())
+            .filter(|&i| out.items[i].truncated)
+            .collect(),
+        tokens: out.items.iter().map(|i| u64::from(i.tokens)).sum(),
+        cache_hits: out.cache_hits(),
+        embeddings: out.items.into_iter().map(|i| i.embedding.into()).collect(),
+        model: out.model,
+        dimensions: out.dimensions,
+    })
+}
+
+fn validate(input: &Input) -> Result<()> {
+    if input.texts.is_empty() || input.texts.len() > MAX_TEXTS {
+        return Err(Error::invalid(
+            "texts",
+            format!(
+                "must hold 1 to {MAX_TEXTS} texts, got {}",
+                input.texts.len()
+            ),
+        ));
+    }
+    for (i, text) in input.texts.iter().enumerate() {
+        if text.trim().is_empty() {
+            return Err(Error::invalid(
+                format!("texts[{i}]"),
+                "is empty; give some text to embed",
+            ));
+        }
+        let chars = text.chars().count();
+        if chars > MAX_TEXT_CHARS {
+            return Err(Error::invalid(
+                format!("texts[{i}]"),
+                format!("is {chars} characters long; the limit is {MAX_TEXT_CHARS}"),
+            ));
+        }
+    }
+    Ok(())
+}
