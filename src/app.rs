@@ -1,12 +1,15 @@
 //! [`App`]: what every command and tool runs on, built once and cloned cheaply.
 
+use std::sync::Arc;
+
 use sqlx::PgPool;
 
 use crate::Result;
 use crate::embed::{Embedder, EmbedderSettings};
 use crate::store::{self, DbSettings, EmbeddingModel};
+use crate::tools::dispatch::CallGate;
 
-/// Shared state: the database pool and the embedding service.
+/// Shared state: the database pool, the embedding service, the call limits.
 #[derive(Clone)]
 pub struct App {
     /// Connection pool to PostgreSQL + pgvector.
@@ -15,6 +18,8 @@ pub struct App {
     pub embedder: Embedder,
     /// The registry row of the embedder's model.
     pub model: EmbeddingModel,
+    /// Limits on tool calls in flight.
+    pub gate: Arc<CallGate>,
 }
 
 impl App {
@@ -43,6 +48,7 @@ impl App {
             db,
             embedder,
             model,
+            gate: Arc::new(CallGate::default()),
         })
     }
 }

@@ -3,9 +3,16 @@
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::app::App;
 use crate::catalog::{self, ImportOptions};
-use crate::config::{Cli, Command, ImportArgs, MigrateArgs};
+use crate::config::{BackfillArgs, CallArgs, Cli, Command, ImportArgs, MigrateArgs, ServeArgs};
+use crate::pipeline::backfill;
 use crate::store::{self, migrate};
+use crate::tools::dispatch::CallGate;
+use crate::transport;
 use crate::{Error, Result};
 
 /// Exit code of an import that skipped some rows (the rest were written).
@@ -24,7 +31,94 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             migrate::ensure_current(&pool).await?;
             import_command(&pool, &args).await
         }
+        Command::Backfill(ref args) => {
+            let app = App::build(&settings, &cli.embed.settings()).await?;
+            backfill_command(&app, args).await
+        }
+        Command::Serve(ref args) => {
+            let app = build_app(&cli, &settings, &args.calls).await?;
+            serve_command(app, args).await
+        }
+        Command::Mcp(ref calls) => {
+            let app = build_app(&cli, &settings, calls).await?;
+            transport::mcp::serve_stdio(app).await?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
+}
+
+async fn build_app(cli: &Cli, db: &store::DbSettings, calls: &CallArgs) -> Result<App> {
+    let mut app = App::build(db, &cli.embed.settings()).await?;
+    app.gate = Arc::new(CallGate::new(
+        calls.max_concurrent_calls,
+        Duration::from_millis(calls.call_timeout_ms.max(1)),
+        Duration::from_millis(250),
+    ));
+    Ok(app)
+}
+
+async fn backfill_command(app: &App, args: &BackfillArgs) -> Result<ExitCode> {
+    if args.dry_run {
+        let estimate = backfill::estimate(app).await?;
+        println!(
+            "{} products to embed with {}: {} tokens, estimated ${:.4}",
+            estimate.products, app.model.name, estimate.tokens, estimate.cost_usd
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let progress = std::io::stderr().is_terminal();
+    let report = backfill::run(app, usize::from(args.batch_size), progress).await?;
+    println!(
+        "embedded {} products with {} ({} tokens) in {:.1}s ({:.0} products/s)",
+        report.embedded,
+        app.model.name,
+        report.tokens,
+        report.seconds,
+        report.embedded as f64 / report.seconds.max(1e-9)
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn serve_command(app: App, args: &ServeArgs) -> Result<ExitCode> {
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| Error::Setup(format!("cannot listen on {}: {e}", args.listen)))?;
+    let settings = transport::http::ServeSettings {
+        auth_token: args.auth_token.clone(),
+        max_body_bytes: args.max_body_bytes.max(1024),
+        mcp_allowed_hosts: args.mcp_allowed_hosts.clone(),
+        shutdown_grace: Duration::from_millis(args.shutdown_grace_ms),
+        ..transport::http::ServeSettings::default()
+    };
+    tracing::info!(listen = %args.listen, model = %app.model.name, auth = settings.auth_token.is_some(), "giftvec serving");
+    transport::http::serve(listener, app, settings, shutdown_signal())
+        .await
+        .map_err(Error::from)?;
+    tracing::info!("giftvec stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutdown requested; finishing in-flight calls");
 }
 
 async fn migrate_command(pool: &sqlx::PgPool, args: &MigrateArgs) -> Result<ExitCode> {

@@ -9,11 +9,13 @@
 //! - [`error`]: the one error type, with a stable snake_case code per kind.
 //! - [`embed`]: the embedding service — local MiniLM or OpenAI-compatible providers, batching,
 //!   two-level cache, retries, circuit breaker, rate limits, cost and budget.
+//! - [`pipeline`]: keeping embeddings in step with the catalog (backfill).
 //! - [`app`]: [`app::App`], the shared state every command and tool is built on.
 //! - [`store`]: all SQL — migrations, products, embedding models, embeddings, vector search.
 //!   The typed vector API lives here: [`store::Embedding`], [`store::SimilarityOptions`],
 //!   [`store::VectorSearchResult`].
 //! - [`tools`]: the tool catalog — one file per tool (input, output, `call`).
+//! - [`transport`]: MCP (rmcp), JSON-RPC (jsonrpsee), HTTP (axum: REST, OpenAPI, probes).
 //! - [`catalog`]: catalog files (JSON Lines, CSV): parsing, validation, bulk import.
 //! - [`commands`]: what each `giftvec` subcommand does (`main` stays thin).
 //!
@@ -25,7 +27,9 @@ pub mod commands;
 pub mod config;
 pub mod embed;
 pub mod error;
+pub mod pipeline;
 pub mod store;
 pub mod tools;
+pub mod transport;
 
 pub use error::{Error, Result};

@@ -6,8 +6,19 @@ use clap::Parser;
 use giftvec::config::Cli;
 use tracing_subscriber::EnvFilter;
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
+    // The local embedder runs one forward pass per core, each on its own thread; letting every
+    // matrix product also fan out over all cores would oversubscribe them. Set before any
+    // thread exists; an explicit RAYON_NUM_THREADS wins.
+    if std::env::var_os("RAYON_NUM_THREADS").is_none() {
+        // SAFETY: no other thread has been started yet.
+        unsafe { std::env::set_var("RAYON_NUM_THREADS", "1") };
+    }
+    let runtime = tokio::runtime::Runtime::new().expect("cannot start the async runtime");
+    runtime.block_on(run())
+}
+
+async fn run() -> ExitCode {
     let cli = Cli::parse();
     // sqlx reports server NOTICEs ("... already exists, skipping") at info: not news.
     let directives = format!("sqlx::postgres::notice=warn,{}", cli.log);

@@ -100,7 +100,7 @@ pub struct EmbedArgs {
     )]
     pub openai_max_input_tokens: usize,
 
-    /// Provider calls in flight at once (0: 1 for local, 4 for OpenAI).
+    /// Provider calls in flight at once (0: one per core for local, 4 for OpenAI).
     #[arg(
         long,
         env = "GIFTVEC_EMBED_CONCURRENCY",

@@ -103,6 +103,71 @@ pub enum Command {
     Migrate(MigrateArgs),
     /// Bulk upsert products from a JSON Lines or CSV catalog file.
     Import(ImportArgs),
+    /// Embed every product that has no embedding of the configured model for its current text
+    /// (resumable: an interrupted run continues where it stopped).
+    Backfill(BackfillArgs),
+    /// Serve the tools over HTTP: MCP at /mcp, JSON-RPC at /rpc, REST at /api, probes.
+    Serve(ServeArgs),
+    /// Serve the tools over MCP on stdin/stdout (for local agents and the MCP Inspector).
+    Mcp(CallArgs),
+}
+
+/// Limits on tool calls, for every transport.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Tool calls")]
+pub struct CallArgs {
+    /// Tool calls in flight at once; past it, calls are answered `busy`.
+    #[arg(long, env = "GIFTVEC_MAX_CONCURRENT_CALLS", default_value_t = 64)]
+    pub max_concurrent_calls: usize,
+
+    /// Longest a tool call may run (ms) before it is answered `timeout`.
+    #[arg(long, env = "GIFTVEC_CALL_TIMEOUT_MS", default_value_t = 15_000)]
+    pub call_timeout_ms: u64,
+}
+
+/// `giftvec backfill`.
+#[derive(Debug, Args)]
+pub struct BackfillArgs {
+    /// Products per embedding batch.
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..=2048))]
+    pub batch_size: u16,
+
+    /// Only print how many products would be embedded, their tokens and estimated cost.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// `giftvec serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on. Loopback by default: a sidecar talks over the pod's loopback.
+    #[arg(long, env = "GIFTVEC_LISTEN", default_value = "127.0.0.1:7070")]
+    pub listen: std::net::SocketAddr,
+
+    /// Bearer token required on every route but the health probes (unset: no auth).
+    #[arg(long, env = "GIFTVEC_AUTH_TOKEN", hide_env_values = true, value_parser = parse_secret)]
+    pub auth_token: Option<SecretString>,
+
+    /// Largest request body in bytes.
+    #[arg(long, env = "GIFTVEC_MAX_BODY_BYTES", default_value_t = 1_048_576)]
+    pub max_body_bytes: usize,
+
+    /// Host names accepted by /mcp (DNS-rebinding protection), comma-separated.
+    #[arg(
+        long,
+        env = "GIFTVEC_MCP_ALLOWED_HOSTS",
+        value_delimiter = ',',
+        default_value = "localhost,127.0.0.1,::1"
+    )]
+    pub mcp_allowed_hosts: Vec<String>,
+
+    /// How long in-flight calls may run after SIGTERM before the server exits (ms).
+    #[arg(long, env = "GIFTVEC_SHUTDOWN_GRACE_MS", default_value_t = 10_000)]
+    pub shutdown_grace_ms: u64,
+
+    /// Tool call limits.
+    #[command(flatten)]
+    pub calls: CallArgs,
 }
 
 /// `giftvec migrate`.

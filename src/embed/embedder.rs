@@ -43,6 +43,7 @@ pub(super) struct Inner {
     pub(super) guard: Guard,
     pub(super) budget: Budget,
     pub(super) calls: Semaphore,
+    pub(super) concurrency: usize,
     inflight: Mutex<HashMap<CacheKey, SharedBatch>>,
 }
 
@@ -52,9 +53,10 @@ impl Embedder {
     pub fn new(settings: &EmbedderSettings, pool: Option<PgPool>) -> Result<Self, Error> {
         let (provider, default_concurrency): (Box<dyn EmbeddingProvider>, usize) =
             match &settings.provider {
-                ProviderSettings::Local { model_dir } => {
-                    (Box::new(local::LocalProvider::load(model_dir)?), 1)
-                }
+                ProviderSettings::Local { model_dir } => (
+                    Box::new(local::LocalProvider::load(model_dir)?),
+                    local::default_concurrency(),
+                ),
                 ProviderSettings::OpenAi(openai) => (
                     Box::new(openai::OpenAiProvider::new(
                         openai,
@@ -90,6 +92,7 @@ impl Embedder {
                 guard: Guard::new(settings.resilience.clone()),
                 budget: Budget::new(pool, settings.budget),
                 calls: Semaphore::new(concurrency.max(1)),
+                concurrency: concurrency.max(1),
                 inflight: Mutex::new(HashMap::new()),
             }),
         }
@@ -110,6 +113,11 @@ impl Embedder {
             distance: crate::store::Distance::Cosine,
             hnsw: crate::store::HnswParams::default(),
         }
+    }
+
+    /// Tokens of `text` as the model counts them (after truncation at its limit).
+    pub fn count_tokens(&self, text: &str) -> usize {
+        self.inner.provider.prepare(text).tokens
     }
 
     /// The circuit breaker's state (search falls back to keyword mode when it is not closed).

@@ -49,7 +49,8 @@ pub enum ProviderSettings {
 pub struct EmbedderSettings {
     /// The provider.
     pub provider: ProviderSettings,
-    /// Provider calls in flight at once, across all requests (0: 1 for local, 4 for remote).
+    /// Provider calls in flight at once, across all requests (0: one per core for local, 4 for
+    /// remote).
     pub concurrency: usize,
     /// Caches.
     pub cache: CacheSettings,
@@ -57,6 +58,19 @@ pub struct EmbedderSettings {
     pub resilience: ResilienceSettings,
     /// Daily budget.
     pub budget: BudgetSettings,
+}
+
+impl EmbedderSettings {
+    /// The local model from `model_dir`, with default cache, resilience and budget.
+    pub fn local(model_dir: PathBuf) -> Self {
+        Self {
+            provider: ProviderSettings::Local { model_dir },
+            concurrency: 0,
+            cache: CacheSettings::default(),
+            resilience: ResilienceSettings::default(),
+            budget: BudgetSettings::default(),
+        }
+    }
 }
 
 /// Where an embedding came from.

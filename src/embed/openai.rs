@@ -149,6 +149,7 @@ impl OpenAiProvider {
                     .usd_per_million_tokens
                     .or(known.map(|(_, price)| price))
                     .unwrap_or(0.0),
+                spread: false,
             },
             send_dimensions: settings
                 .dimensions

@@ -22,6 +22,10 @@ pub struct ModelInfo {
     pub max_batch_tokens: usize,
     /// US dollars per million tokens (0 for the local model).
     pub usd_per_million_tokens: f64,
+    /// Spread a request's inputs over concurrent calls even when one call could take them all
+    /// (a CPU-bound local model runs one call per core; a remote API is better served by few
+    /// large requests).
+    pub spread: bool,
 }
 
 impl ModelInfo {

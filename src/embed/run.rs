@@ -24,7 +24,7 @@ impl Inner {
             .check(info, info.cost(tokens as u64))
             .await
             .map_err(|e| Failure::Budget(e.to_string()))?;
-        let batches = plan::batches(&prepared, info);
+        let batches = plan::batches(&prepared, info, self.concurrency);
         let calls = batches.iter().map(|indexes| self.call(indexes, &prepared));
         let outcomes = futures::future::join_all(calls).await;
         let mut computed = HashMap::new();

@@ -36,6 +36,26 @@ FROM products p,
 WHERE p.id = ANY($1)
 ORDER BY p.id";
 
+// Products whose embedding for the model is missing or was made from other text, in id order
+// after `$2` (keyset pagination: a run that stops resumes where it was).
+const STALE: &str = "\
+SELECT p.id AS product_id, t.text, giftvec_content_hash(t.text) AS content_hash
+FROM products p,
+     LATERAL (SELECT giftvec_embedding_text(p.title, p.category, p.tags, p.description)) AS t(text)
+WHERE p.id > $2
+  AND NOT EXISTS (SELECT 1 FROM product_embeddings e
+                  WHERE e.product_id = p.id AND e.model = $1
+                    AND e.content_hash = giftvec_content_hash(t.text))
+ORDER BY p.id
+LIMIT $3";
+
+const STALE_COUNT: &str = "\
+SELECT count(*) FROM products p
+WHERE NOT EXISTS (SELECT 1 FROM product_embeddings e
+                  WHERE e.product_id = p.id AND e.model = $1
+                    AND e.content_hash = giftvec_content_hash(
+                        giftvec_embedding_text(p.title, p.category, p.tags, p.description)))";
+
 const UPSERT: &str = "\
 INSERT INTO product_embeddings (product_id, model, embedding, content_hash)
 SELECT u.product_id, $1, u.embedding, u.content_hash
@@ -49,6 +69,32 @@ pub async fn product_texts(pool: &PgPool, ids: &[String]) -> Result<Vec<ProductT
     Ok(sqlx::query_as(PRODUCT_TEXTS)
         .bind(ids)
         .fetch_all(pool)
+        .await?)
+}
+
+/// Up to `limit` products after id `after` (in id order) that have no embedding of `model`
+/// for their current text.
+#[tracing::instrument(skip(pool, model), fields(model = %model.name))]
+pub async fn stale(
+    pool: &PgPool,
+    model: &EmbeddingModel,
+    after: &str,
+    limit: i64,
+) -> Result<Vec<ProductText>> {
+    Ok(sqlx::query_as(STALE)
+        .bind(&model.name)
+        .bind(after)
+        .bind(limit)
+        .fetch_all(pool)
+        .await?)
+}
+
+/// How many products have no embedding of `model` for their current text.
+#[tracing::instrument(skip(pool, model), fields(model = %model.name))]
+pub async fn stale_count(pool: &PgPool, model: &EmbeddingModel) -> Result<i64> {
+    Ok(sqlx::query_scalar(STALE_COUNT)
+        .bind(&model.name)
+        .fetch_one(pool)
         .await?)
 }
 

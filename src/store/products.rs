@@ -151,3 +151,93 @@ pub async fn count(pool: &PgPool) -> Result<i64> {
         .fetch_one(pool)
         .await?)
 }
+
+/// A category and how many products it has.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct CategoryCount {
+    /// Category name.
+    pub category: String,
+    /// Products in it.
+    pub products: i64,
+}
+
+/// Every category with its product count, largest first.
+#[tracing::instrument(skip(pool))]
+pub async fn categories(pool: &PgPool) -> Result<Vec<CategoryCount>> {
+    Ok(sqlx::query_as(
+        "SELECT category, count(*) AS products FROM products GROUP BY category
+         ORDER BY count(*) DESC, category",
+    )
+    .fetch_all(pool)
+    .await?)
+}
+
+/// Catalog figures.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CatalogStats {
+    /// Products.
+    pub products: i64,
+    /// Products in stock.
+    pub in_stock: i64,
+    /// Categories.
+    pub categories: i64,
+    /// Lowest price.
+    pub min_price: Option<f64>,
+    /// Highest price.
+    pub max_price: Option<f64>,
+    /// Currencies used.
+    pub currencies: Vec<String>,
+    /// Per embedding model: products embedded, and the share of the catalog.
+    pub embeddings: Vec<ModelCoverage>,
+}
+
+/// How much of the catalog one model has embedded.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct ModelCoverage {
+    /// Model name.
+    pub model: String,
+    /// Whether it serves searches.
+    pub active: bool,
+    /// Products with an embedding of this model.
+    pub embedded: i64,
+    /// `embedded` / products (0 to 1).
+    pub coverage: f64,
+}
+
+/// Size, stock, prices and embedding coverage of the catalog.
+#[tracing::instrument(skip(pool))]
+pub async fn stats(pool: &PgPool) -> Result<CatalogStats> {
+    let (products, in_stock, categories, min_price, max_price, currencies): (
+        i64,
+        i64,
+        i64,
+        Option<f64>,
+        Option<f64>,
+        Vec<String>,
+    ) = sqlx::query_as(
+        "SELECT count(*), count(*) FILTER (WHERE in_stock), count(DISTINCT category),
+                min(price)::float8, max(price)::float8,
+                coalesce(array_agg(DISTINCT currency) FILTER (WHERE currency IS NOT NULL), '{}')
+         FROM products",
+    )
+    .fetch_one(pool)
+    .await?;
+    let embeddings = sqlx::query_as(
+        "SELECT m.name AS model, m.is_active AS active, count(e.product_id) AS embedded,
+                CASE WHEN $1 = 0 THEN 0 ELSE count(e.product_id)::float8 / $1 END AS coverage
+         FROM embedding_models m LEFT JOIN product_embeddings e ON e.model = m.name
+         GROUP BY m.name, m.is_active ORDER BY m.is_active DESC, m.name",
+    )
+    .bind(products)
+    .fetch_all(pool)
+    .await?;
+    Ok(CatalogStats {
+        products,
+        in_stock,
+        categories,
+        min_price,
+        max_price,
+        currencies,
+        embeddings,
+    })
+}

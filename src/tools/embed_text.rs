@@ -1,9 +1,14 @@
 //! `embed_text`: vectors for texts, with the model, token usage and cache hits.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::Tool;
 use crate::app::App;
 use crate::{Error, Result};
+
+/// The `embed_text` tool.
+pub struct EmbedText;
 
 /// Most texts per call.
 pub const MAX_TEXTS: usize = 256;
@@ -11,10 +16,8 @@ pub const MAX_TEXTS: usize = 256;
 /// reported; this bound only stops absurd payloads).
 pub const MAX_TEXT_CHARS: usize = 32_000;
 
-/// Embed one or more texts with the sidecar's active embedding model. Use it to compare texts
-/// yourself or to pass vectors to `similar_products`; for finding products, call
-/// `search_products` instead.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+/// The texts to embed.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Input {
     /// The texts to embed, 1 to 256, each non-empty and at most 32,000 characters. Texts
@@ -23,7 +26,7 @@ pub struct Input {
 }
 
 /// Vectors in input order.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Output {
     /// Model that made the vectors.
     pub model: String,
@@ -37,6 +40,22 @@ pub struct Output {
     pub tokens: u64,
     /// How many texts were served from the cache instead of the model.
     pub cache_hits: usize,
+}
+
+impl Tool for EmbedText {
+    const NAME: &'static str = "embed_text";
+    const DESCRIPTION: &'static str = "Turn texts into embedding vectors with the sidecar's \
+        embedding model (unit length; compare them with a dot product). Returns the model, the \
+        vector length, one vector per text in order, which texts were cut at the model's token \
+        limit, token usage and cache hits. To find products, use search_products instead. 1-256 \
+        texts of up to 32,000 characters.";
+    const READ_ONLY: bool = true;
+    type Input = Input;
+    type Output = Output;
+
+    async fn call(app: &App, input: Input) -> Result<Output> {
+        call(app, input).await
+    }
 }
 
 /// Checks the input, embeds, and reports.

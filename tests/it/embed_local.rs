@@ -17,15 +17,7 @@ pub fn model_dir() -> PathBuf {
 }
 
 pub fn local_settings() -> EmbedderSettings {
-    EmbedderSettings {
-        provider: ProviderSettings::Local {
-            model_dir: model_dir(),
-        },
-        concurrency: 0,
-        cache: Default::default(),
-        resilience: Default::default(),
-        budget: Default::default(),
-    }
+    EmbedderSettings::local(model_dir())
 }
 
 fn cosine(a: &[f32], b: &[f32]) -> f64 {

@@ -325,14 +325,21 @@ async fn the_token_rate_limit_holds_calls_back() {
     settings.resilience.tokens_per_minute = std::num::NonZeroU32::new(10);
     let embedder = Embedder::new(&settings, None).unwrap();
     // 8 tokens: within the minute's allowance of 10.
-    embedder.embed(&["one two three four five six seven eight".into()]).await.unwrap();
+    embedder
+        .embed(&["one two three four five six seven eight".into()])
+        .await
+        .unwrap();
     // 8 more must wait for the allowance to refill (about 48 s at 10 tokens per minute).
     let held = embedder.clone();
     let second = tokio::spawn(async move {
-        held.embed(&["nine ten eleven twelve thirteen fourteen fifteen sixteen".into()]).await
+        held.embed(&["nine ten eleven twelve thirteen fourteen fifteen sixteen".into()])
+            .await
     });
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert!(!second.is_finished(), "the second call went through despite the limit");
+    assert!(
+        !second.is_finished(),
+        "the second call went through despite the limit"
+    );
     assert_eq!(fake.calls(), 1);
     second.abort();
 }

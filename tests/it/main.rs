@@ -12,4 +12,7 @@ mod import;
 mod migrations;
 mod redis_server;
 mod search;
+mod server;
+mod tool_mcp;
+mod tool_server;
 mod vectors;

@@ -1,0 +1,161 @@
+//! `similar_products`: products nearest to a product or to a description.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::Tool;
+use super::views::{Filters, Hit, MAX_ID_CHARS, check_limit, default_limit};
+use crate::app::App;
+use crate::store::{self, Embedding, SimilarityOptions};
+use crate::{Error, Result};
+
+/// Longest `text`, in characters.
+pub const MAX_TEXT_CHARS: usize = 2_000;
+
+/// The `similar_products` tool.
+pub struct SimilarProducts;
+
+/// What to find neighbours of, and which products may be returned.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Input {
+    /// Find products similar to this product (its id). Give exactly one of `product_id` and
+    /// `text`. The product itself is never returned.
+    pub product_id: Option<String>,
+    /// Find products matching this description instead (up to 2,000 characters).
+    pub text: Option<String>,
+    /// How many results, 1 to 100. Default 10.
+    #[serde(default = "default_limit")]
+    pub limit: u32,
+    /// Leave out results whose similarity is below this (cosine, -1 to 1; 0.5 keeps close
+    /// matches only).
+    pub min_similarity: Option<f64>,
+    /// Which products may appear (category, price range, stock, exclusions).
+    #[serde(default)]
+    pub filters: Filters,
+    /// Only products priced within plus or minus this percentage of the source product's
+    /// price, e.g. 25 (needs `product_id`). Combines with `filters.min_price`/`max_price`.
+    pub price_tolerance_pct: Option<f64>,
+}
+
+/// Nearest products first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Output {
+    /// The products, most similar first; `score` is the cosine similarity.
+    pub results: Vec<Hit>,
+}
+
+impl Tool for SimilarProducts {
+    const NAME: &'static str = "similar_products";
+    const DESCRIPTION: &'static str = "Find products similar to a given product (by \
+        product_id) or to a short description (text), most similar first, with a similarity \
+        score from -1 to 1. Use it for \"more like this\" and \"you might also like\", or to \
+        find alternatives in a price range (price_tolerance_pct) or another category \
+        (filters.exclude_category). Prices are in the catalog currency. Limit 1-100, \
+        default 10.";
+    const READ_ONLY: bool = true;
+    type Input = Input;
+    type Output = Output;
+
+    async fn call(app: &App, input: Input) -> Result<Output> {
+        let limit = check_limit(input.limit)?;
+        let mut filters = input.filters.to_store("filters.")?;
+        if let Some(min) = input.min_similarity
+            && !(-1.0..=1.0).contains(&min)
+        {
+            return Err(Error::invalid(
+                "min_similarity",
+                format!("must be between -1 and 1, got {min}"),
+            ));
+        }
+        let query = match (&input.product_id, &input.text) {
+            (Some(id), None) => {
+                let (query, price) = source_product(app, id).await?;
+                filters.exclude_ids.push(id.trim().to_string());
+                if let Some(pct) = input.price_tolerance_pct {
+                    tolerate(&mut filters, price, pct)?;
+                }
+                query
+            }
+            (None, Some(text)) => {
+                if input.price_tolerance_pct.is_some() {
+                    return Err(Error::invalid(
+                        "price_tolerance_pct",
+                        "needs product_id (the price it is relative to); with text use filters.min_price and filters.max_price",
+                    ));
+                }
+                embed_text(app, text).await?
+            }
+            _ => {
+                return Err(Error::invalid(
+                    "product_id",
+                    "give exactly one of product_id (similar to that product) or text (matching a description)",
+                ));
+            }
+        };
+        let options = SimilarityOptions {
+            k: limit,
+            min_similarity: input.min_similarity,
+            filters,
+            ..SimilarityOptions::default()
+        };
+        let hits = store::similarity::nearest(&app.db, &app.model, &query, &options).await?;
+        Ok(Output {
+            results: Hit::from_vector(hits),
+        })
+    }
+}
+
+/// The stored vector and price of the source product.
+async fn source_product(app: &App, id: &str) -> Result<(Embedding, f64)> {
+    let id = id.trim();
+    if id.is_empty() || id.chars().count() > MAX_ID_CHARS {
+        return Err(Error::invalid(
+            "product_id",
+            format!("must be a product id of 1 to {MAX_ID_CHARS} characters"),
+        ));
+    }
+    let product = store::products::get(&app.db, id)
+        .await?
+        .ok_or_else(|| Error::not_found("product", id))?;
+    let vector = store::embeddings::get(&app.db, &app.model, id).await?.ok_or_else(|| {
+        Error::NotFound(format!(
+            "product {id:?} has no embedding for model {} yet (new products are embedded within \
+             moments); retry shortly, or call similar_products with a text description",
+            app.model.name
+        ))
+    })?;
+    Ok((vector, product.price))
+}
+
+async fn embed_text(app: &App, text: &str) -> Result<Embedding> {
+    let chars = text.chars().count();
+    if text.trim().is_empty() || chars > MAX_TEXT_CHARS {
+        return Err(Error::invalid(
+            "text",
+            format!("must be 1 to {MAX_TEXT_CHARS} characters, got {chars}"),
+        ));
+    }
+    let out = app.embedder.embed(&[text.to_string()]).await?;
+    Ok(out
+        .items
+        .into_iter()
+        .next()
+        .map(|i| i.embedding)
+        .expect("one text in, one out"))
+}
+
+/// Narrows the price range to `price` ± `pct` percent.
+fn tolerate(filters: &mut store::ProductFilters, price: f64, pct: f64) -> Result<()> {
+    if !pct.is_finite() || !(0.0..=1000.0).contains(&pct) {
+        return Err(Error::invalid(
+            "price_tolerance_pct",
+            format!("must be between 0 and 1000, got {pct}"),
+        ));
+    }
+    let low = price * (1.0 - pct / 100.0);
+    let high = price * (1.0 + pct / 100.0);
+    filters.min_price = Some(filters.min_price.map_or(low, |m| m.max(low)).max(0.0));
+    filters.max_price = Some(filters.max_price.map_or(high, |m| m.min(high)));
+    Ok(())
+}

@@ -1,0 +1,184 @@
+//! Shapes shared by several tools: a product as tools show it, a scored hit, and the product
+//! filters every search accepts.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::store::{Product, ProductFilters, VectorSearchResult};
+use crate::{Error, Result};
+
+/// Most results a call may ask for.
+pub const MAX_LIMIT: u32 = 100;
+/// Most ids in an id list.
+pub const MAX_IDS: usize = 500;
+/// Longest id.
+pub const MAX_ID_CHARS: usize = 128;
+
+/// A product from the catalog.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ProductView {
+    /// The catalog's product id (use it with `get_product`, `similar_products`, ...).
+    pub id: String,
+    /// Stock-keeping unit, when the catalog has one.
+    pub sku: Option<String>,
+    /// Product title.
+    pub title: String,
+    /// Description.
+    pub description: String,
+    /// Category.
+    pub category: String,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// Price, in `currency`.
+    pub price: f64,
+    /// ISO 4217 currency code of `price`.
+    pub currency: String,
+    /// Whether it can be bought now.
+    pub in_stock: bool,
+    /// Other catalog fields (brand, image_url, ...).
+    pub attributes: serde_json::Value,
+}
+
+impl From<Product> for ProductView {
+    fn from(p: Product) -> Self {
+        Self {
+            id: p.id,
+            sku: p.sku,
+            title: p.title,
+            description: p.description,
+            category: p.category,
+            tags: p.tags,
+            price: p.price,
+            currency: p.currency,
+            in_stock: p.in_stock,
+            attributes: p.attributes,
+        }
+    }
+}
+
+/// A product with its relevance score.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Hit {
+    /// The product.
+    #[serde(flatten)]
+    pub product: ProductView,
+    /// Relevance, higher is better (cosine similarity for vector matches, from -1 to 1).
+    pub score: f64,
+}
+
+impl Hit {
+    /// Vector search hits as tool results, scored by their similarity.
+    pub fn from_vector(hits: Vec<VectorSearchResult>) -> Vec<Self> {
+        hits.into_iter()
+            .map(|h| Hit {
+                score: h.similarity,
+                product: h.product.into(),
+            })
+            .collect()
+    }
+}
+
+/// Which products may appear. All fields are optional and combine with AND.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Filters {
+    /// Only products of this category (exact name, e.g. "Coffee & Tea").
+    pub category: Option<String>,
+    /// Never products of this category.
+    pub exclude_category: Option<String>,
+    /// Lowest price, inclusive, in the catalog currency.
+    pub min_price: Option<f64>,
+    /// Highest price, inclusive, in the catalog currency.
+    pub max_price: Option<f64>,
+    /// true: only products in stock; false: only out of stock; absent: both.
+    pub in_stock: Option<bool>,
+    /// Never these product ids (e.g. what the user already has or has seen), at most 500.
+    #[serde(default)]
+    pub exclude_ids: Vec<String>,
+}
+
+impl Filters {
+    /// Checks ranges and sizes, naming the field (prefixed with `prefix`, e.g. "filters.").
+    pub fn to_store(&self, prefix: &str) -> Result<ProductFilters> {
+        let field = |name: &str| format!("{prefix}{name}");
+        for (name, value) in [("min_price", self.min_price), ("max_price", self.max_price)] {
+            if let Some(v) = value
+                && (!v.is_finite() || v < 0.0)
+            {
+                return Err(Error::invalid(
+                    field(name),
+                    format!("must be a price >= 0, got {v}"),
+                ));
+            }
+        }
+        if let (Some(min), Some(max)) = (self.min_price, self.max_price)
+            && min > max
+        {
+            return Err(Error::invalid(
+                field("min_price"),
+                format!("is {min}, above max_price {max}; swap them or widen the range"),
+            ));
+        }
+        check_ids(&field("exclude_ids"), &self.exclude_ids)?;
+        for (name, value) in [
+            ("category", &self.category),
+            ("exclude_category", &self.exclude_category),
+        ] {
+            if let Some(v) = value
+                && (v.trim().is_empty() || v.chars().count() > 100)
+            {
+                return Err(Error::invalid(
+                    field(name),
+                    "must be a category name of 1 to 100 characters",
+                ));
+            }
+        }
+        Ok(ProductFilters {
+            category: self.category.clone(),
+            exclude_category: self.exclude_category.clone(),
+            min_price: self.min_price,
+            max_price: self.max_price,
+            in_stock: self.in_stock,
+            exclude_ids: self.exclude_ids.clone(),
+        })
+    }
+}
+
+/// Checks a list of product ids: at most [`MAX_IDS`], each 1 to [`MAX_ID_CHARS`] characters.
+pub fn check_ids(field: &str, ids: &[String]) -> Result<()> {
+    if ids.len() > MAX_IDS {
+        return Err(Error::invalid(
+            field.to_string(),
+            format!("has {} ids; the limit is {MAX_IDS}", ids.len()),
+        ));
+    }
+    if let Some(bad) = ids
+        .iter()
+        .find(|id| id.is_empty() || id.chars().count() > MAX_ID_CHARS)
+    {
+        return Err(Error::invalid(
+            field.to_string(),
+            format!(
+                "holds an id of {} characters; ids have 1 to {MAX_ID_CHARS}",
+                bad.chars().count()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a result count: 1 to [`MAX_LIMIT`].
+pub fn check_limit(limit: u32) -> Result<u32> {
+    if limit == 0 || limit > MAX_LIMIT {
+        return Err(Error::invalid(
+            "limit",
+            format!("must be between 1 and {MAX_LIMIT}, got {limit}"),
+        ));
+    }
+    Ok(limit)
+}
+
+/// Default `limit`.
+pub fn default_limit() -> u32 {
+    10
+}

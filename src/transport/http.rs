@@ -1,0 +1,201 @@
+//! The one HTTP listener: MCP streamable HTTP at `/mcp`, JSON-RPC over HTTP and WebSocket at
+//! `/rpc`, REST under `/api`, `/openapi.json`, and the probes `/healthz` and `/readyz`.
+//! Bearer auth (when a token is set) guards everything but the probes; bodies are capped.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get};
+use jsonrpsee::server::{Methods, ServerConfig, StopHandle, TowerServiceBuilder};
+use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::json;
+use subtle::ConstantTimeEq;
+use tokio::net::TcpListener;
+use tower::Service;
+use tower_http::limit::RequestBodyLimitLayer;
+
+use super::mcp::McpServer;
+use super::{openapi, rest, rpc};
+use crate::app::App;
+use crate::store::migrate;
+
+/// Listener settings.
+#[derive(Debug, Clone)]
+pub struct ServeSettings {
+    /// Bearer token every transport requires (health probes exempt); `None` = no auth.
+    pub auth_token: Option<SecretString>,
+    /// Largest request body, in bytes.
+    pub max_body_bytes: usize,
+    /// Largest JSON-RPC batch.
+    pub max_batch: u32,
+    /// Host names MCP accepts in the `Host` header (DNS-rebinding protection).
+    pub mcp_allowed_hosts: Vec<String>,
+    /// How long in-flight calls may take to finish after a shutdown signal.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for ServeSettings {
+    fn default() -> Self {
+        Self {
+            auth_token: None,
+            max_body_bytes: 1024 * 1024,
+            max_batch: 50,
+            mcp_allowed_hosts: vec!["localhost".into(), "127.0.0.1".into(), "::1".into()],
+            shutdown_grace: Duration::from_secs(10),
+        }
+    }
+}
+
+/// What the HTTP handlers share.
+#[derive(Clone)]
+pub struct HttpState {
+    /// The application.
+    pub app: App,
+    rpc: Arc<RpcParts>,
+    token: Option<Arc<SecretString>>,
+}
+
+struct RpcParts {
+    methods: Methods,
+    builder: TowerServiceBuilder<tower::layer::util::Identity, tower::layer::util::Identity>,
+    stop: StopHandle,
+    _server: jsonrpsee::server::ServerHandle,
+}
+
+/// The router with every route and layer.
+pub fn router(app: App, settings: &ServeSettings) -> axum::Router {
+    let (stop, server) = jsonrpsee::server::stop_channel();
+    let config = ServerConfig::builder()
+        .max_request_body_size(settings.max_body_bytes as u32)
+        .set_batch_request_config(jsonrpsee::server::BatchRequestConfig::Limit(
+            settings.max_batch,
+        ))
+        .build();
+    let builder = jsonrpsee::server::Server::builder()
+        .set_config(config)
+        .to_service_builder();
+    let state = HttpState {
+        rpc: Arc::new(RpcParts {
+            methods: rpc::module(app.clone()).into(),
+            builder,
+            stop,
+            _server: server,
+        }),
+        token: settings.auth_token.clone().map(Arc::new),
+        app: app.clone(),
+    };
+    let mcp_app = app.clone();
+    let mcp = StreamableHttpService::new(
+        move || Ok(McpServer::new(mcp_app.clone())),
+        Arc::new(LocalSessionManager::default()),
+        StreamableHttpServerConfig::default()
+            .with_allowed_hosts(settings.mcp_allowed_hosts.clone()),
+    );
+    axum::Router::new()
+        .route_service("/mcp", mcp)
+        .route("/rpc", any(rpc_handler))
+        .route("/openapi.json", get(|| async { Json(openapi::document()) }))
+        .merge(rest::routes())
+        .layer(middleware::from_fn_with_state(state.clone(), require_token))
+        .route("/healthz", get(|| async { Json(json!({"status": "ok"})) }))
+        .route("/readyz", get(readyz))
+        .layer(RequestBodyLimitLayer::new(settings.max_body_bytes))
+        .with_state(state)
+}
+
+async fn rpc_handler(State(state): State<HttpState>, request: Request) -> Response {
+    let parts = &state.rpc;
+    let mut service = parts
+        .builder
+        .clone()
+        .build(parts.methods.clone(), parts.stop.clone());
+    match service.call(request).await {
+        Ok(response) => response.map(Body::new),
+        Err(err) => {
+            tracing::error!(error = %err, "json-rpc transport error");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+/// Constant-time check of `Authorization: Bearer <token>`.
+async fn require_token(State(state): State<HttpState>, request: Request, next: Next) -> Response {
+    let Some(token) = &state.token else {
+        return next.run(request).await;
+    };
+    let presented = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if bool::from(presented.as_bytes().ct_eq(token.expose_secret().as_bytes())) {
+        return next.run(request).await;
+    }
+    let body = json!({"error": {"code": "unauthorized", "message": "send Authorization: Bearer <token> (the GIFTVEC_AUTH_TOKEN the sidecar was started with)"}});
+    let mut response = (StatusCode::UNAUTHORIZED, Json(body)).into_response();
+    response
+        .headers_mut()
+        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    response
+}
+
+/// Ready when the database answers, the schema is current and the embedder can embed.
+async fn readyz(State(state): State<HttpState>) -> Response {
+    let app = &state.app;
+    let database = match sqlx::query("SELECT 1").execute(&app.db).await {
+        Ok(_) => "ok".to_string(),
+        Err(err) => format!("unreachable: {}", crate::Error::from(err)),
+    };
+    let migrations = match migrate::ensure_current(&app.db).await {
+        Ok(()) => "ok".to_string(),
+        Err(err) => err.to_string(),
+    };
+    let embedder = match app.embedder.circuit() {
+        crate::embed::CircuitState::Closed => "ok".to_string(),
+        state => format!("provider failing (circuit {state:?}); searches fall back where they can"),
+    };
+    let ready = [&database, &migrations, &embedder]
+        .iter()
+        .all(|s| *s == "ok");
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let body = json!({"ready": ready, "checks": {"database": database, "migrations": migrations, "embedder": embedder}});
+    (status, Json(body)).into_response()
+}
+
+/// Serves on `listener` until `shutdown` resolves, then lets in-flight calls finish within
+/// the grace period.
+pub async fn serve(
+    listener: TcpListener,
+    app: App,
+    settings: ServeSettings,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let grace = settings.shutdown_grace;
+    let router = router(app, &settings);
+    let (stopped_tx, stopped_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = axum::serve(listener, router).with_graceful_shutdown(async move {
+        shutdown.await;
+        let _ = stopped_tx.send(());
+    });
+    let mut server = std::pin::pin!(server.into_future());
+    tokio::select! {
+        result = &mut server => result,
+        _ = async { let _ = stopped_rx.await; tokio::time::sleep(grace).await } => {
+            tracing::warn!("shutdown grace period over; dropping unfinished calls");
+            Ok(())
+        }
+    }
+}

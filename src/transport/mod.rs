@@ -1,0 +1,8 @@
+//! Transports: each walks the one tool catalog (`crate::tools`) and maps its stable error codes
+//! once. Domain code never imports from here.
+
+pub mod http;
+pub mod mcp;
+pub mod openapi;
+pub mod rest;
+pub mod rpc;

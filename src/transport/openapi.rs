@@ -1,0 +1,115 @@
+//! `GET /openapi.json`: an OpenAPI 3.1 document of the REST routes, built from the same tool
+//! schemas that MCP and JSON-RPC publish.
+
+use serde_json::{Map, Value, json};
+
+use crate::tools;
+
+fn schemas() -> Map<String, Value> {
+    let mut schemas = Map::new();
+    for tool in tools::catalog() {
+        schemas.insert(
+            format!("{}_input", tool.name),
+            Value::Object((*tool.input_schema).clone()),
+        );
+        schemas.insert(
+            format!("{}_output", tool.name),
+            Value::Object((*tool.output_schema).clone()),
+        );
+    }
+    schemas.insert(
+        "Error".into(),
+        json!({
+            "type": "object",
+            "required": ["error"],
+            "properties": {"error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {
+                    "code": {"type": "string", "enum": ["invalid_input", "not_found", "upstream_unavailable",
+                             "budget_exceeded", "busy", "timeout", "not_ready", "internal", "unauthorized"]},
+                    "message": {"type": "string"},
+                    "field": {"type": "string", "description": "The input at fault, for invalid_input."}
+                }
+            }}
+        }),
+    );
+    schemas
+}
+
+fn reference(name: &str) -> Value {
+    json!({"$ref": format!("#/components/schemas/{name}")})
+}
+
+fn responses(tool: &str) -> Value {
+    let error = json!({"content": {"application/json": {"schema": reference("Error")}}});
+    json!({
+        "200": {"description": "Result", "content": {"application/json": {"schema": reference(&format!("{tool}_output"))}}},
+        "400": {"description": "Invalid input; `error.field` names the input", "content": error["content"]},
+        "401": {"description": "Missing or wrong bearer token", "content": error["content"]},
+        "404": {"description": "Not found", "content": error["content"]},
+        "503": {"description": "Busy, or an upstream is unavailable; retry shortly", "content": error["content"]},
+        "default": {"description": "Other failure", "content": error["content"]},
+    })
+}
+
+fn json_post(tool: &str, summary: &str) -> Value {
+    json!({"post": {
+        "operationId": format!("rest_{tool}"),
+        "summary": summary,
+        "description": tools::find(tool).map(|t| t.description).unwrap_or_default(),
+        "requestBody": {"required": true, "content": {"application/json": {"schema": reference(&format!("{tool}_input"))}}},
+        "responses": responses(tool),
+    }})
+}
+
+fn query(name: &str, schema: Value, description: &str) -> Value {
+    json!({"name": name, "in": "query", "required": false, "schema": schema, "description": description})
+}
+
+/// The document.
+pub fn document() -> Value {
+    let id = json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string"}, "description": "Product id"});
+    let number = json!({"type": "number"});
+    let text = json!({"type": "string"});
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "giftvec",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Product knowledge for gift agents. The same tools are served over MCP at /mcp and JSON-RPC 2.0 at /rpc (method = tool name, params = the tool's input; `tools.list` lists them)."
+        },
+        "paths": {
+            "/api/vectors/search": json_post("similar_products", "Similarity search by product id or text"),
+            "/api/vectors/embed": json_post("embed_text", "Embed texts"),
+            "/api/search/semantic": json_post("search_products", "Semantic product search"),
+            "/api/products/{id}": {"get": {
+                "operationId": "get_product",
+                "summary": "One product",
+                "parameters": [id],
+                "responses": responses("get_product"),
+            }},
+            "/api/products/{id}/similar": {"get": {
+                "operationId": "similar_products_by_id",
+                "summary": "Products similar to a product",
+                "parameters": [
+                    id,
+                    query("limit", json!({"type": "integer", "minimum": 1, "maximum": 100, "default": 10}), "How many results"),
+                    query("min_similarity", number.clone(), "Drop results below this cosine similarity"),
+                    query("price_tolerance_pct", number.clone(), "Only within ± this percentage of the product's price"),
+                    query("category", text.clone(), "Only this category"),
+                    query("exclude_category", text.clone(), "Never this category"),
+                    query("min_price", number.clone(), "Lowest price"),
+                    query("max_price", number, "Highest price"),
+                    query("in_stock", json!({"type": "boolean"}), "Stock filter"),
+                ],
+                "responses": responses("similar_products"),
+            }},
+        },
+        "components": {
+            "schemas": schemas(),
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "When GIFTVEC_AUTH_TOKEN is set"}},
+        },
+        "security": [{"bearer": []}, {}],
+    })
+}

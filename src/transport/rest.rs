@@ -1,0 +1,134 @@
+//! REST routes named by the seed plan, backed by the same tools:
+//! `POST /api/vectors/search` (similar_products), `POST /api/vectors/embed` (embed_text),
+//! `GET /api/products/{id}/similar` (similar_products), `POST /api/search/semantic`
+//! (search_products), `GET /api/products/{id}` (get_product).
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::http::HttpState;
+use crate::Error;
+use crate::tools::dispatch::{self, Transport};
+use crate::tools::{self, views::default_limit};
+
+/// The HTTP status of each stable error code.
+pub fn status(err: &Error) -> StatusCode {
+    match err {
+        Error::InvalidInput { .. } => StatusCode::BAD_REQUEST,
+        Error::NotFound(_) => StatusCode::NOT_FOUND,
+        Error::BudgetExceeded(_) => StatusCode::TOO_MANY_REQUESTS,
+        Error::Busy | Error::Upstream(_) | Error::NotMigrated(_) | Error::Setup(_) => {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
+        Error::Timeout => StatusCode::GATEWAY_TIMEOUT,
+        Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// `{"error": {"code", "message", "field"?}}` with the matching status.
+pub fn error_response(err: &Error) -> Response {
+    let message = match err {
+        Error::Internal(_) => "internal error".to_string(),
+        other => other.to_string(),
+    };
+    let mut body = json!({"error": {"code": err.code(), "message": message}});
+    if let Error::InvalidInput { field, .. } = err {
+        body["error"]["field"] = json!(field);
+    }
+    (status(err), Json(body)).into_response()
+}
+
+async fn run(state: &HttpState, tool: &str, arguments: Value) -> Response {
+    let tool = tools::find(tool).expect("REST routes name catalog tools");
+    match dispatch::run(&state.app, tool, arguments, Transport::Rest).await {
+        Ok(value) => Json(value).into_response(),
+        Err(err) => error_response(&err),
+    }
+}
+
+/// Query parameters of `GET /api/products/{id}/similar`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SimilarQuery {
+    #[serde(default = "default_limit")]
+    limit: u32,
+    min_similarity: Option<f64>,
+    price_tolerance_pct: Option<f64>,
+    category: Option<String>,
+    exclude_category: Option<String>,
+    min_price: Option<f64>,
+    max_price: Option<f64>,
+    in_stock: Option<bool>,
+}
+
+async fn similar_by_id(
+    State(state): State<HttpState>,
+    Path(id): Path<String>,
+    query: Result<Query<SimilarQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let Query(q) = match query {
+        Ok(q) => q,
+        Err(rejection) => return error_response(&Error::invalid("query", rejection.body_text())),
+    };
+    let arguments = json!({
+        "product_id": id, "limit": q.limit, "min_similarity": q.min_similarity,
+        "price_tolerance_pct": q.price_tolerance_pct,
+        "filters": {"category": q.category, "exclude_category": q.exclude_category,
+                    "min_price": q.min_price, "max_price": q.max_price, "in_stock": q.in_stock},
+    });
+    run(&state, "similar_products", arguments).await
+}
+
+async fn product(State(state): State<HttpState>, Path(id): Path<String>) -> Response {
+    run(&state, "get_product", json!({"product_id": id})).await
+}
+
+type JsonBody = Result<Json<Value>, axum::extract::rejection::JsonRejection>;
+
+/// Runs `tool` on a JSON body (after `adjust`), or answers 400 naming what is wrong with it.
+async fn with_body(
+    state: &HttpState,
+    tool: &str,
+    payload: JsonBody,
+    adjust: fn(&mut Value),
+) -> Response {
+    match payload {
+        Ok(Json(mut arguments)) => {
+            adjust(&mut arguments);
+            run(state, tool, arguments).await
+        }
+        Err(rejection) => error_response(&Error::invalid("body", rejection.body_text())),
+    }
+}
+
+async fn vectors_search(State(state): State<HttpState>, payload: JsonBody) -> Response {
+    with_body(&state, "similar_products", payload, |_| {}).await
+}
+
+async fn vectors_embed(State(state): State<HttpState>, payload: JsonBody) -> Response {
+    with_body(&state, "embed_text", payload, |_| {}).await
+}
+
+async fn search_semantic(State(state): State<HttpState>, payload: JsonBody) -> Response {
+    with_body(&state, "search_products", payload, |arguments| {
+        if let Some(object) = arguments.as_object_mut() {
+            object.insert("mode".into(), json!("semantic"));
+        }
+    })
+    .await
+}
+
+/// The REST routes.
+pub fn routes() -> axum::Router<HttpState> {
+    axum::Router::new()
+        .route("/api/vectors/search", post(vectors_search))
+        .route("/api/vectors/embed", post(vectors_embed))
+        .route("/api/search/semantic", post(search_semantic))
+        .route("/api/products/{id}", get(product))
+        .route("/api/products/{id}/similar", get(similar_by_id))
+}

@@ -1,0 +1,152 @@
+//! The tool server as MCP clients see it, driven by the official MCP Python SDK over stdio
+//! (`giftvec mcp` as a child process) and streamable HTTP (`/mcp`).
+
+use std::process::Command;
+
+use giftvec::transport::http::ServeSettings;
+use jsonrpsee::core::client::ClientT;
+use jsonrpsee::http_client::HttpClientBuilder;
+use serde_json::{Value, json};
+use sqlx::PgPool;
+
+use crate::common::url_of;
+use crate::server::{TestServer, test_python};
+
+const CLIENT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/clients/mcp_client.py");
+
+fn calls() -> Value {
+    json!([
+        {"tool": "search_products", "arguments": {"query": "gift for a coffee lover", "limit": 3}},
+        {"tool": "similar_products", "arguments": {"product_id": "coffee-tea-005", "limit": 2}},
+        {"tool": "get_product", "arguments": {"product_id": "coffee-tea-005"}},
+        {"tool": "embed_text", "arguments": {"texts": ["hello"]}},
+        {"tool": "get_product", "arguments": {"product_id": "no-such-product"}},
+        {"tool": "search_products", "arguments": {"query": "tea", "limit": 0}},
+    ])
+}
+
+fn drive(args: &[&str]) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let calls_path = dir.path().join("calls.json");
+    std::fs::write(&calls_path, calls().to_string()).unwrap();
+    let mut full = vec![CLIENT, args[0], calls_path.to_str().unwrap()];
+    full.extend_from_slice(&args[1..]);
+    let out = Command::new(test_python()).args(&full).output().unwrap();
+    assert!(
+        out.status.success(),
+        "MCP client failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn check(result: &Value) {
+    assert_eq!(result["server"]["name"], "giftvec");
+    let tools = result["tools"].as_array().unwrap();
+    let names: Vec<&str> = tools.iter().map(|t| t["name"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        [
+            "search_products",
+            "similar_products",
+            "get_product",
+            "embed_text"
+        ]
+    );
+    for tool in tools {
+        assert_eq!(tool["readOnlyHint"], true);
+        assert_eq!(
+            (
+                tool["has_input_schema"].as_bool(),
+                tool["has_output_schema"].as_bool()
+            ),
+            (Some(true), Some(true))
+        );
+        assert!(
+            tool["description"].as_str().unwrap().len() > 80,
+            "descriptions are written for a model"
+        );
+    }
+    let calls = result["calls"].as_array().unwrap();
+    for call in &calls[..4] {
+        assert_eq!(call["is_error"], false, "{call}");
+        assert!(call["structured"].is_object(), "{call}");
+        assert!(
+            call["text"].as_str().unwrap().starts_with('{'),
+            "a readable text block too"
+        );
+    }
+    assert_eq!(
+        calls[0]["structured"]["results"].as_array().unwrap().len(),
+        3
+    );
+    assert_eq!(
+        calls[0]["structured"]["results"][0]["category"],
+        "Coffee & Tea"
+    );
+    assert_eq!(calls[2]["structured"]["product"]["id"], "coffee-tea-005");
+    assert_eq!(calls[3]["structured"]["dimensions"], 384);
+    assert_eq!(calls[4]["is_error"], true);
+    assert_eq!(calls[4]["structured"]["code"], "not_found");
+    assert_eq!(calls[5]["is_error"], true);
+    assert_eq!(calls[5]["structured"]["code"], "invalid_input");
+    assert!(
+        calls[5]["structured"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("limit: must be between 1 and 100")
+    );
+    let resources = &result["resources"];
+    assert_eq!(resources["giftvec://catalog/stats"]["products"], 78);
+    assert_eq!(
+        resources["giftvec://catalog/categories"]["categories"]
+            .as_array()
+            .unwrap()
+            .len(),
+        25
+    );
+}
+
+#[sqlx::test]
+async fn mcp_over_streamable_http_and_stdio_with_the_python_sdk(pool: PgPool) {
+    let server = TestServer::start(pool.clone(), ServeSettings::default()).await;
+    let over_http = tokio::task::spawn_blocking({
+        let url = server.url("/mcp");
+        move || drive(&["http", &url])
+    })
+    .await
+    .unwrap();
+    check(&over_http);
+
+    let database_url = url_of(&pool);
+    let over_stdio = tokio::task::spawn_blocking(move || {
+        // SAFETY-free: the child gets its environment through `env` in the SDK's parameters,
+        // which inherit ours; set what `giftvec mcp` needs via a wrapper shell.
+        drive(&[
+            "stdio",
+            "--",
+            "env",
+            &format!("DATABASE_URL={database_url}"),
+            "GIFTVEC_LOG=warn",
+            env!("CARGO_BIN_EXE_giftvec"),
+            "mcp",
+        ])
+    })
+    .await
+    .unwrap();
+    check(&over_stdio);
+    assert_eq!(
+        over_stdio["calls"][0]["structured"],
+        over_http["calls"][0]["structured"]
+    );
+
+    // The same input through JSON-RPC gives the same result.
+    let rpc = HttpClientBuilder::default()
+        .build(server.url("/rpc"))
+        .unwrap();
+    let mut params = jsonrpsee::core::params::ObjectParams::new();
+    params.insert("query", "gift for a coffee lover").unwrap();
+    params.insert("limit", 3).unwrap();
+    let via_rpc: Value = rpc.request("search_products", params).await.unwrap();
+    assert_eq!(via_rpc, over_http["calls"][0]["structured"]);
+}
