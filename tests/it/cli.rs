@@ -94,3 +94,62 @@ async fn import_refuses_an_unmigrated_database_then_migrate_fixes_it(pool: PgPoo
         text(&out.stderr)
     );
 }
+
+#[sqlx::test]
+async fn sigterm_lets_in_flight_calls_finish_then_exits(pool: PgPool) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_giftvec"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .env("DATABASE_URL", url_of(&pool))
+        .env("GIFTVEC_LOG", "warn")
+        .env("GIFTVEC_SHUTDOWN_GRACE_MS", "120000")
+        .spawn()
+        .unwrap();
+    let client = reqwest::Client::new();
+    let started = std::time::Instant::now();
+    while client.get(format!("{base}/healthz")).send().await.is_err() {
+        assert!(started.elapsed().as_secs() < 60, "the server did not start");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let texts: Vec<String> = (0..96)
+        .map(|i| format!("gift idea {i}: a long description ").repeat(12))
+        .collect();
+    let slow = tokio::spawn({
+        let client = client.clone();
+        let url = format!("{base}/api/vectors/embed");
+        async move {
+            client
+                .post(url)
+                .json(&serde_json::json!({"texts": texts}))
+                .send()
+                .await
+        }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(
+        !slow.is_finished(),
+        "the call must still be running when SIGTERM arrives"
+    );
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let response = slow.await.unwrap().unwrap();
+    assert_eq!(response.status(), 200, "the in-flight call finished");
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["embeddings"].as_array().unwrap().len(), 96);
+    let status = tokio::task::spawn_blocking(move || child.wait().unwrap())
+        .await
+        .unwrap();
+    assert!(status.success(), "exit status {status}");
+    assert!(
+        client.get(format!("{base}/healthz")).send().await.is_err(),
+        "no longer listening"
+    );
+}
