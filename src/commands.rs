@@ -8,8 +8,11 @@ use std::time::Duration;
 
 use crate::app::App;
 use crate::catalog::{self, ImportOptions};
-use crate::config::{BackfillArgs, CallArgs, Cli, Command, ImportArgs, MigrateArgs, ServeArgs};
-use crate::pipeline::backfill;
+use crate::config::{
+    BackfillArgs, CallArgs, Cli, Command, ImportArgs, MigrateArgs, ModelsAction, ModelsArgs,
+    ServeArgs, WorkerArgs,
+};
+use crate::pipeline::{backfill, worker};
 use crate::store::{self, migrate};
 use crate::tools::dispatch::CallGate;
 use crate::transport;
@@ -34,6 +37,24 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Backfill(ref args) => {
             let app = App::build(&settings, &cli.embed.settings()).await?;
             backfill_command(&app, args).await
+        }
+        Command::Models(ref args) => {
+            let pool = store::connect(&settings).await?;
+            migrate::ensure_current(&pool).await?;
+            models_command(&pool, args).await
+        }
+        Command::Status => {
+            let app = App::build(&settings, &cli.embed.settings()).await?;
+            let status = crate::pipeline::status::embedding_status(&app).await?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&status).map_err(|e| Error::Internal(Box::new(e)))?
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Worker(ref args) => {
+            let app = App::build(&settings, &cli.embed.settings()).await?;
+            worker_command(&app, args).await
         }
         Command::Serve(ref args) => {
             let app = build_app(&cli, &settings, &args.calls).await?;
@@ -79,6 +100,81 @@ async fn backfill_command(app: &App, args: &BackfillArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+async fn models_command(pool: &sqlx::PgPool, args: &ModelsArgs) -> Result<ExitCode> {
+    match args.action.as_ref().unwrap_or(&ModelsAction::List) {
+        ModelsAction::List => {
+            let products = store::products::count(pool).await?;
+            println!(
+                "{:<32} {:<8} {:>5} {:>7} {:>9} {:>8} {:>5}",
+                "model", "provider", "dims", "active", "coverage", "pending", "dead"
+            );
+            for model in store::models::list(pool).await? {
+                let embedded = store::embeddings::current_count(pool, &model.name).await?;
+                let queue = store::jobs::counts(pool, &model.name).await?;
+                let coverage = if products == 0 {
+                    100.0
+                } else {
+                    100.0 * embedded as f64 / products as f64
+                };
+                println!(
+                    "{:<32} {:<8} {:>5} {:>7} {:>8.1}% {:>8} {:>5}",
+                    model.name,
+                    model.provider.as_str(),
+                    model.dimensions,
+                    if model.is_active { "yes" } else { "" },
+                    coverage,
+                    queue.pending,
+                    queue.dead
+                );
+            }
+        }
+        ModelsAction::Activate { name, force } => {
+            let products = store::products::count(pool).await?;
+            let embedded = store::embeddings::current_count(pool, name).await?;
+            if embedded < products && !force {
+                return Err(Error::invalid(
+                    "model",
+                    format!(
+                        "{name:?} has embedded {embedded} of {products} products; wait for the \
+                         workers (giftvec models shows progress) or pass --force"
+                    ),
+                ));
+            }
+            store::models::activate(pool, name).await?;
+            println!("{name} now serves searches");
+        }
+        ModelsAction::Drop { name } => {
+            store::models::drop(pool, name).await?;
+            println!("dropped {name} with its embeddings");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn worker_command(app: &App, args: &WorkerArgs) -> Result<ExitCode> {
+    let settings = args.pipeline.settings();
+    let stats = if args.once {
+        worker::drain(app, &settings).await?
+    } else {
+        worker::run(app, &settings, stop_on_signal()).await?
+    };
+    println!(
+        "embedded {}, already current {}, failed attempts {}",
+        stats.embedded, stats.unchanged, stats.failed
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A flag that turns true on SIGTERM or Ctrl-C.
+fn stop_on_signal() -> tokio::sync::watch::Receiver<bool> {
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = tx.send(true);
+    });
+    rx
+}
+
 async fn serve_command(app: App, args: &ServeArgs) -> Result<ExitCode> {
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -91,9 +187,24 @@ async fn serve_command(app: App, args: &ServeArgs) -> Result<ExitCode> {
         ..transport::http::ServeSettings::default()
     };
     tracing::info!(listen = %args.listen, model = %app.model.name, auth = settings.auth_token.is_some(), "giftvec serving");
-    transport::http::serve(listener, app, settings, shutdown_signal())
-        .await
-        .map_err(Error::from)?;
+    let stop = stop_on_signal();
+    let background = args.worker.then(|| {
+        let (app, settings, stop) = (app.clone(), args.pipeline.settings(), stop.clone());
+        tokio::spawn(async move { worker::run(&app, &settings, stop).await })
+    });
+    let mut signalled = stop.clone();
+    transport::http::serve(listener, app, settings, async move {
+        let _ = signalled.wait_for(|stop| *stop).await;
+    })
+    .await
+    .map_err(Error::from)?;
+    if let Some(task) = background {
+        match task.await {
+            Ok(Err(err)) => tracing::error!(error = %err, "embedding worker failed"),
+            Err(err) => tracing::error!(error = %err, "embedding worker panicked"),
+            Ok(Ok(_)) => {}
+        }
+    }
     tracing::info!("giftvec stopped");
     Ok(ExitCode::SUCCESS)
 }

@@ -106,6 +106,12 @@ pub enum Command {
     /// Embed every product that has no embedding of the configured model for its current text
     /// (resumable: an interrupted run continues where it stopped).
     Backfill(BackfillArgs),
+    /// List embedding models with their coverage; switch the active one; drop an old one.
+    Models(ModelsArgs),
+    /// Print the embedding status of every model (coverage, queue, failures, spend) as JSON.
+    Status,
+    /// Run the embedding worker: embed products as the triggers queue them, until SIGTERM.
+    Worker(WorkerArgs),
     /// Serve the tools over HTTP: MCP at /mcp, JSON-RPC at /rpc, REST at /api, probes.
     Serve(ServeArgs),
     /// Serve the tools over MCP on stdin/stdout (for local agents and the MCP Inspector).
@@ -137,9 +143,97 @@ pub struct BackfillArgs {
     pub dry_run: bool,
 }
 
+/// `giftvec models`.
+#[derive(Debug, Args)]
+pub struct ModelsArgs {
+    /// What to do (default: list).
+    #[command(subcommand)]
+    pub action: Option<ModelsAction>,
+}
+
+/// `giftvec models` actions.
+#[derive(Debug, Subcommand)]
+pub enum ModelsAction {
+    /// List models with coverage and queue.
+    List,
+    /// Make a model serve searches, atomically; refused below full coverage unless --force.
+    Activate {
+        /// Model name, as `giftvec models` lists it.
+        name: String,
+        /// Switch even though some products lack an embedding of this model.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Remove a model that does not serve searches, with its embeddings, jobs and indexes.
+    Drop {
+        /// Model name.
+        name: String,
+    },
+}
+
+/// Embedding worker options.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Embedding worker")]
+pub struct PipelineArgs {
+    /// Jobs claimed per batch.
+    #[arg(long, env = "GIFTVEC_WORKER_BATCH", default_value_t = 64)]
+    pub worker_batch: usize,
+
+    /// How long a claimed batch is held before another worker may take it over (ms).
+    #[arg(long, env = "GIFTVEC_WORKER_LEASE_MS", default_value_t = 120_000)]
+    pub worker_lease_ms: u64,
+
+    /// Attempts before a job is dead-lettered.
+    #[arg(long, env = "GIFTVEC_WORKER_MAX_ATTEMPTS", default_value_t = 5)]
+    pub worker_max_attempts: i32,
+
+    /// First retry delay after a failure (ms), doubled per attempt.
+    #[arg(long, env = "GIFTVEC_WORKER_RETRY_MS", default_value_t = 5_000)]
+    pub worker_retry_ms: u64,
+
+    /// Poll interval when the queue is empty (ms).
+    #[arg(long, env = "GIFTVEC_WORKER_POLL_MS", default_value_t = 1_000)]
+    pub worker_poll_ms: u64,
+}
+
+impl PipelineArgs {
+    /// The worker settings these options describe.
+    pub fn settings(&self) -> crate::pipeline::worker::WorkerSettings {
+        crate::pipeline::worker::WorkerSettings {
+            batch: self.worker_batch.max(1),
+            lease: Duration::from_millis(self.worker_lease_ms.max(100)),
+            idle_poll: Duration::from_millis(self.worker_poll_ms.max(10)),
+            max_attempts: self.worker_max_attempts.max(1),
+            retry_base: Duration::from_millis(self.worker_retry_ms),
+            ..Default::default()
+        }
+    }
+}
+
+/// `giftvec worker`.
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    /// Work until no job is due, then exit (instead of waiting for more).
+    #[arg(long)]
+    pub once: bool,
+
+    /// Worker options.
+    #[command(flatten)]
+    pub pipeline: PipelineArgs,
+}
+
 /// `giftvec serve`.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
+    /// Also run the embedding worker inside the server.
+    #[arg(long, env = "GIFTVEC_SERVE_WORKER", default_value_t = true,
+          action = clap::ArgAction::Set)]
+    pub worker: bool,
+
+    /// Worker options (when --worker is on).
+    #[command(flatten)]
+    pub pipeline: PipelineArgs,
+
     /// Address to listen on. Loopback by default: a sidecar talks over the pod's loopback.
     #[arg(long, env = "GIFTVEC_LISTEN", default_value = "127.0.0.1:7070")]
     pub listen: std::net::SocketAddr,

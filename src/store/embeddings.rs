@@ -98,6 +98,20 @@ pub async fn stale_count(pool: &PgPool, model: &EmbeddingModel) -> Result<i64> {
         .await?)
 }
 
+/// How many products have an embedding of `model` for their current text.
+#[tracing::instrument(skip(pool))]
+pub async fn current_count(pool: &PgPool, model: &str) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT count(*) FROM products p JOIN product_embeddings e
+             ON e.product_id = p.id AND e.model = $1
+            AND e.content_hash = giftvec_content_hash(
+                    giftvec_embedding_text(p.title, p.category, p.tags, p.description))",
+    )
+    .bind(model)
+    .fetch_one(pool)
+    .await?)
+}
+
 /// Stores `rows` for `model` (replacing older vectors of the same products), all or nothing.
 #[tracing::instrument(skip_all, fields(model = %model.name, rows = rows.len()))]
 pub async fn upsert(pool: &PgPool, model: &EmbeddingModel, rows: &[NewEmbedding]) -> Result<()> {

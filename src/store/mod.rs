@@ -4,6 +4,7 @@
 
 mod embedding;
 pub mod embeddings;
+pub mod jobs;
 pub mod migrate;
 pub mod models;
 pub mod products;

@@ -182,12 +182,13 @@ const INSERT_MODEL: &str = "INSERT INTO embedding_models \
      (name, provider, dimensions, distance, hnsw_m, hnsw_ef_construction) \
      VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name) DO NOTHING";
 
-/// Registers `model` and builds its (empty, hence instant) HNSW index. Registering the same
+/// Registers `model`, builds its (empty, hence instant) HNSW index and queues an embedding
+/// job for every product. Registering the same
 /// model again is a no-op; registering a name that exists with a different dimension or
 /// distance is refused, since stored vectors would no longer fit.
 #[tracing::instrument(skip(pool), fields(model = %model.name))]
 pub async fn register(pool: &PgPool, model: &NewModel) -> Result<EmbeddingModel> {
-    sqlx::query(INSERT_MODEL)
+    let inserted = sqlx::query(INSERT_MODEL)
         .bind(&model.name)
         .bind(model.provider.as_str())
         .bind(model.dimensions)
@@ -195,7 +196,9 @@ pub async fn register(pool: &PgPool, model: &NewModel) -> Result<EmbeddingModel>
         .bind(model.hnsw.m)
         .bind(model.hnsw.ef_construction)
         .execute(pool)
-        .await?;
+        .await?
+        .rows_affected()
+        == 1;
     let stored = get(pool, &model.name).await?;
     if stored.dimensions != model.dimensions || stored.distance != model.distance {
         return Err(Error::invalid(
@@ -213,6 +216,13 @@ pub async fn register(pool: &PgPool, model: &NewModel) -> Result<EmbeddingModel>
         .bind(&model.name)
         .execute(pool)
         .await?;
+    if inserted {
+        // A new model: every existing product needs its embedding, through the pipeline.
+        sqlx::query("SELECT giftvec_enqueue_model($1)")
+            .bind(&model.name)
+            .execute(pool)
+            .await?;
+    }
     Ok(stored)
 }
 
@@ -263,4 +273,32 @@ pub async fn activate(pool: &PgPool, name: &str) -> Result<EmbeddingModel> {
     }
     tx.commit().await?;
     get(pool, name).await
+}
+
+/// Removes a model that does not serve searches, with its embeddings, jobs and indexes.
+#[tracing::instrument(skip(pool))]
+pub async fn drop(pool: &PgPool, name: &str) -> Result<()> {
+    let model = get(pool, name).await?;
+    if model.is_active {
+        return Err(Error::invalid(
+            "model",
+            format!("{name:?} serves searches; activate another model first"),
+        ));
+    }
+    let mut tx = pool.begin().await?;
+    for index in ["giftvec_model_index_name", "giftvec_query_index_name"] {
+        let sql = format!(
+            "DO $$ BEGIN EXECUTE format('DROP INDEX IF EXISTS %I', {index}({})); END $$",
+            super::sql_literal(name)
+        );
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query("DELETE FROM embedding_models WHERE name = $1")
+        .bind(name)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
 }

@@ -89,3 +89,13 @@ pub async fn since(pool: &PgPool, since: NaiveDate) -> Result<Vec<UsageRow>> {
     .fetch_all(pool)
     .await?)
 }
+
+/// Tokens and cost of each model over all days.
+#[tracing::instrument(skip(pool))]
+pub async fn totals(pool: &PgPool) -> Result<Vec<(String, i64, f64)>> {
+    Ok(sqlx::query_as(
+        "SELECT model, sum(tokens)::int8, sum(cost_usd)::float8 FROM embedding_usage GROUP BY model",
+    )
+    .fetch_all(pool)
+    .await?)
+}

@@ -5,6 +5,7 @@
 
 pub mod dispatch;
 pub mod embed_text;
+pub mod embedding_status;
 pub mod get_product;
 mod schema;
 pub mod search_products;
@@ -125,6 +126,7 @@ static CATALOG: LazyLock<Vec<ToolEntry>> = LazyLock::new(|| {
         entry::<similar_products::SimilarProducts>(),
         entry::<get_product::GetProduct>(),
         entry::<embed_text::EmbedText>(),
+        entry::<embedding_status::EmbeddingStatusTool>(),
     ]
 });
 

@@ -10,6 +10,7 @@ mod embed_openai;
 mod fake_openai;
 mod import;
 mod migrations;
+mod pipeline;
 mod redis_server;
 mod search;
 mod server;

@@ -22,6 +22,7 @@ fn calls() -> Value {
         {"tool": "embed_text", "arguments": {"texts": ["hello"]}},
         {"tool": "get_product", "arguments": {"product_id": "no-such-product"}},
         {"tool": "search_products", "arguments": {"query": "tea", "limit": 0}},
+        {"tool": "embedding_status", "arguments": {}},
     ])
 }
 
@@ -50,7 +51,8 @@ fn check(result: &Value) {
             "search_products",
             "similar_products",
             "get_product",
-            "embed_text"
+            "embed_text",
+            "embedding_status"
         ]
     );
     for tool in tools {
@@ -95,6 +97,11 @@ fn check(result: &Value) {
             .as_str()
             .unwrap()
             .starts_with("limit: must be between 1 and 100")
+    );
+    assert_eq!(calls[6]["is_error"], false);
+    assert_eq!(
+        calls[6]["structured"]["models"][0]["model"],
+        "all-MiniLM-L6-v2"
     );
     let resources = &result["resources"];
     assert_eq!(resources["giftvec://catalog/stats"]["products"], 78);

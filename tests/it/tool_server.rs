@@ -62,7 +62,8 @@ async fn every_tool_over_json_rpc_http_and_websocket(pool: PgPool) {
             "search_products",
             "similar_products",
             "get_product",
-            "embed_text"
+            "embed_text",
+            "embedding_status"
         ]
     );
 
@@ -109,6 +110,11 @@ async fn every_tool_over_json_rpc_http_and_websocket(pool: PgPool) {
             .iter()
             .all(|h| h["id"] != id.as_str() && h["in_stock"] == true)
     );
+    let status = call(&http, "embedding_status", json!({"product_id": id}))
+        .await
+        .unwrap();
+    assert_eq!(status["models"][0]["coverage"], 1.0, "{status}");
+    assert!(status["product"]["tokens"].as_u64().unwrap() > 5);
     let embedded = call(&ws, "embed_text", json!({"texts": ["cork yoga mat"]}))
         .await
         .unwrap();
