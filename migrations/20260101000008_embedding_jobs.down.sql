@@ -6,3 +6,7 @@ DROP TRIGGER IF EXISTS products_enqueue_on_update ON products;
 DROP TRIGGER IF EXISTS products_enqueue_on_insert ON products;
 DROP FUNCTION IF EXISTS giftvec_enqueue_embedding();
 DROP TABLE IF EXISTS embedding_jobs;
+DROP TRIGGER IF EXISTS embedding_text_attributes_requeue ON embedding_text_attributes;
+DROP FUNCTION IF EXISTS giftvec_enqueue_all_models();
+DROP FUNCTION IF EXISTS giftvec_product_text(products);
+DROP TABLE IF EXISTS embedding_text_attributes;

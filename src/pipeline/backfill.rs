@@ -1,5 +1,5 @@
 //! `giftvec backfill`: embeds every product that has no embedding of the app's model for its
-//! current text. Each batch is stored in its own statement, and products are taken in id
+//! current text, then checks that every stored vector of the model is usable. Each batch is stored in its own statement, and products are taken in id
 //! order of what is still missing, so an interrupted run resumes where it stopped without
 //! redoing finished work.
 
@@ -110,6 +110,17 @@ pub async fn run(app: &App, batch: usize, progress: bool) -> Result<BackfillRepo
     report.seconds = started.elapsed().as_secs_f64();
     if report.embedded == 0 && total > 0 {
         return Err(Error::Internal("backfill made no progress".into()));
+    }
+    // What is stored must be usable: right dimension, non-zero.
+    let invalid = embeddings::invalid_count(&app.db, &app.model).await?;
+    if invalid > 0 {
+        return Err(Error::Internal(
+            format!(
+                "{invalid} stored embeddings of {} are invalid",
+                app.model.name
+            )
+            .into(),
+        ));
     }
     Ok(report)
 }

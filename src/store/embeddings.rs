@@ -1,5 +1,5 @@
 //! Product embeddings, one row per (product, model), with the hash of the text they were made
-//! from. The text itself is built by the SQL function `giftvec_embedding_text`, the one place
+//! from. The text itself is built by the SQL function `giftvec_product_text`, the one place
 //! that decides what a product "says" to the embedding model.
 
 use sqlx::PgPool;
@@ -12,7 +12,7 @@ use crate::{Error, Result};
 pub struct ProductText {
     /// Product id.
     pub product_id: String,
-    /// Output of `giftvec_embedding_text` for the product's current fields.
+    /// Output of `giftvec_product_text` for the product's current fields.
     pub text: String,
     /// sha256 of `text`.
     pub content_hash: Vec<u8>,
@@ -32,7 +32,7 @@ pub struct NewEmbedding {
 const PRODUCT_TEXTS: &str = "\
 SELECT p.id AS product_id, t.text, giftvec_content_hash(t.text) AS content_hash
 FROM products p,
-     LATERAL (SELECT giftvec_embedding_text(p.title, p.category, p.tags, p.description)) AS t(text)
+     LATERAL (SELECT giftvec_product_text(p)) AS t(text)
 WHERE p.id = ANY($1)
 ORDER BY p.id";
 
@@ -41,7 +41,7 @@ ORDER BY p.id";
 const STALE: &str = "\
 SELECT p.id AS product_id, t.text, giftvec_content_hash(t.text) AS content_hash
 FROM products p,
-     LATERAL (SELECT giftvec_embedding_text(p.title, p.category, p.tags, p.description)) AS t(text)
+     LATERAL (SELECT giftvec_product_text(p)) AS t(text)
 WHERE p.id > $2
   AND NOT EXISTS (SELECT 1 FROM product_embeddings e
                   WHERE e.product_id = p.id AND e.model = $1
@@ -53,8 +53,7 @@ const STALE_COUNT: &str = "\
 SELECT count(*) FROM products p
 WHERE NOT EXISTS (SELECT 1 FROM product_embeddings e
                   WHERE e.product_id = p.id AND e.model = $1
-                    AND e.content_hash = giftvec_content_hash(
-                        giftvec_embedding_text(p.title, p.category, p.tags, p.description)))";
+                    AND e.content_hash = giftvec_content_hash(giftvec_product_text(p)))";
 
 const UPSERT: &str = "\
 INSERT INTO product_embeddings (product_id, model, embedding, content_hash)
@@ -104,10 +103,22 @@ pub async fn current_count(pool: &PgPool, model: &str) -> Result<i64> {
     Ok(sqlx::query_scalar(
         "SELECT count(*) FROM products p JOIN product_embeddings e
              ON e.product_id = p.id AND e.model = $1
-            AND e.content_hash = giftvec_content_hash(
-                    giftvec_embedding_text(p.title, p.category, p.tags, p.description))",
+            AND e.content_hash = giftvec_content_hash(giftvec_product_text(p))",
     )
     .bind(model)
+    .fetch_one(pool)
+    .await?)
+}
+
+/// Stored vectors of `model` that are unusable: wrong dimension or zero length.
+#[tracing::instrument(skip(pool, model), fields(model = %model.name))]
+pub async fn invalid_count(pool: &PgPool, model: &EmbeddingModel) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT count(*) FROM product_embeddings
+         WHERE model = $1 AND (vector_dims(embedding) <> $2 OR vector_norm(embedding) = 0)",
+    )
+    .bind(&model.name)
+    .bind(model.dimensions)
     .fetch_one(pool)
     .await?)
 }

@@ -27,7 +27,7 @@ pub struct ClaimedJob {
 pub struct JobText {
     /// Product id.
     pub product_id: String,
-    /// Text to embed (`giftvec_embedding_text`).
+    /// Text to embed (`giftvec_product_text`).
     pub text: String,
     /// Its sha256.
     pub content_hash: Vec<u8>,
@@ -56,7 +56,7 @@ SELECT p.id AS product_id, t.text, giftvec_content_hash(t.text) AS content_hash,
                WHERE e.product_id = p.id AND e.model = $2
                  AND e.content_hash = giftvec_content_hash(t.text)) AS up_to_date
 FROM products p,
-     LATERAL (SELECT giftvec_embedding_text(p.title, p.category, p.tags, p.description)) AS t(text)
+     LATERAL (SELECT giftvec_product_text(p)) AS t(text)
 WHERE p.id = ANY($1)";
 
 // Stores the vectors (a version already stored is left alone) and closes the jobs, in one

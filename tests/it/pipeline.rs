@@ -41,8 +41,12 @@ fn fast() -> worker::WorkerSettings {
 
 /// Every product has an embedding of its current text; every job is done.
 async fn assert_all_current(pool: &PgPool, n: i64) {
-    let current = count(pool, "SELECT count(*) FROM products p JOIN product_embeddings e ON e.product_id = p.id
-        AND e.content_hash = giftvec_content_hash(giftvec_embedding_text(p.title, p.category, p.tags, p.description))").await;
+    let current = count(
+        pool,
+        "SELECT count(*) FROM products p JOIN product_embeddings e ON e.product_id = p.id
+        AND e.content_hash = giftvec_content_hash(giftvec_product_text(p))",
+    )
+    .await;
     assert_eq!(current, n);
     assert_eq!(
         count(
@@ -448,4 +452,182 @@ async fn models_activate_only_at_full_coverage_and_drop_only_inactive(pool: PgPo
         "its embeddings went with it"
     );
     assert_eq!(second.dimensions, DIMS as i32);
+}
+
+#[sqlx::test]
+async fn a_model_switch_never_fails_a_search_on_the_old_model(pool: PgPool) {
+    use giftvec::tools::Tool;
+    use giftvec::tools::search_products::{Input, SearchProducts};
+
+    let old_fake = Fake::start(DIMS).await;
+    let old = app(&pool, &old_fake).await;
+    store::products::upsert_batch(&pool, &products(300))
+        .await
+        .unwrap();
+    worker::drain(&old, &fast()).await.unwrap();
+
+    // Searches run against the old model for the whole switch.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let searcher = {
+        let old = old.clone();
+        tokio::spawn(async move {
+            let (mut ok, mut i) = (0, 0);
+            while !*stopped.borrow() {
+                i += 1;
+                let input: Input =
+                    serde_json::from_value(json!({"query": format!("gift idea {i}"), "limit": 5}))
+                        .unwrap();
+                let out = SearchProducts::call(&old, input)
+                    .await
+                    .expect("a search failed during the switch");
+                assert_eq!(out.results.len(), 5);
+                ok += 1;
+            }
+            ok
+        })
+    };
+
+    // A new model (8-d) is registered, built by its own worker, then activated.
+    let new_fake = Fake::start(8).await;
+    let new_embedder = Embedder::new(&new_fake.settings(8), Some(pool.clone())).unwrap();
+    let new = App::with_embedder(pool.clone(), new_embedder)
+        .await
+        .unwrap();
+    assert!(!new.model.is_active, "registering does not switch");
+    worker::drain(&new, &fast()).await.unwrap();
+    assert_eq!(
+        giftvec::store::embeddings::current_count(&pool, &new.model.name)
+            .await
+            .unwrap(),
+        300
+    );
+    store::models::activate(&pool, &new.model.name)
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    stop.send(true).unwrap();
+    let searches = searcher.await.unwrap();
+    assert!(searches > 10, "{searches} searches ran during the switch");
+    assert_eq!(
+        store::models::active(&pool).await.unwrap().unwrap().name,
+        new.model.name
+    );
+}
+
+#[sqlx::test]
+async fn configured_attributes_join_the_embedded_text(pool: PgPool) {
+    let fake = Fake::start(DIMS).await;
+    let app = app(&pool, &fake).await;
+    let mut catalog = products(4);
+    catalog[0].attributes = json!({"brand": "Acme", "colour": "red"});
+    store::products::upsert_batch(&pool, &catalog)
+        .await
+        .unwrap();
+    worker::drain(&app, &fast()).await.unwrap();
+
+    sqlx::query("INSERT INTO embedding_text_attributes (key, label) VALUES ('brand', 'Brand')")
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        count(
+            &pool,
+            "SELECT count(*) FROM embedding_jobs WHERE state = 'pending'"
+        )
+        .await,
+        1,
+        "only the product with a brand changed text"
+    );
+    let text: String =
+        sqlx::query_scalar("SELECT giftvec_product_text(p) FROM products p WHERE id = 'p00000'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert!(text.ends_with("\nBrand: Acme"), "{text}");
+    worker::drain(&app, &fast()).await.unwrap();
+
+    sqlx::query(r#"UPDATE products SET attributes = '{"brand": "Acme", "colour": "blue"}' WHERE id = 'p00000'"#).execute(&pool).await.unwrap();
+    assert_eq!(
+        count(
+            &pool,
+            "SELECT count(*) FROM embedding_jobs WHERE state = 'pending'"
+        )
+        .await,
+        0,
+        "colour is not embedded"
+    );
+    sqlx::query(r#"UPDATE products SET attributes = '{"brand": "Zenith", "colour": "blue"}' WHERE id = 'p00000'"#).execute(&pool).await.unwrap();
+    assert_eq!(
+        count(
+            &pool,
+            "SELECT count(*) FROM embedding_jobs WHERE state = 'pending'"
+        )
+        .await,
+        1,
+        "brand is"
+    );
+    worker::drain(&app, &fast()).await.unwrap();
+    assert_all_current(&pool, 4).await;
+}
+
+#[sqlx::test]
+async fn an_interrupted_backfill_resumes_without_redoing_work(pool: PgPool) {
+    let fake = Fake::start_with_delay(DIMS, Duration::from_millis(200)).await;
+    let app = app(&pool, &fake).await;
+    store::products::upsert_batch(&pool, &products(100))
+        .await
+        .unwrap();
+    let env = [
+        ("DATABASE_URL".to_string(), url_of(&pool)),
+        ("GIFTVEC_EMBEDDER".into(), "openai".into()),
+        ("OPENAI_API_KEY".into(), "sk-test".into()),
+        (
+            "GIFTVEC_OPENAI_BASE_URL".into(),
+            format!("{}/v1", fake.server.uri()),
+        ),
+        ("GIFTVEC_OPENAI_DIMENSIONS".into(), DIMS.to_string()),
+        ("GIFTVEC_LOG".into(), "warn".into()),
+    ];
+    let embedded = || count(&pool, "SELECT count(*) FROM product_embeddings");
+    let mut first = Command::new(env!("CARGO_BIN_EXE_giftvec"))
+        .args(["backfill", "--batch-size", "10"])
+        .envs(env.clone())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while embedded().await < 20 {
+        assert!(started.elapsed() < Duration::from_secs(60), "no progress");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    Command::new("kill")
+        .args(["-KILL", &first.id().to_string()])
+        .status()
+        .unwrap();
+    first.wait().unwrap();
+    let done = embedded().await;
+    assert!(done < 100, "interrupted part-way ({done})");
+    let calls_before = fake.calls();
+
+    let second = Command::new(env!("CARGO_BIN_EXE_giftvec"))
+        .args(["backfill", "--batch-size", "10"])
+        .envs(env)
+        .output()
+        .unwrap();
+    assert!(
+        second.status.success(),
+        "{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
+    let report = String::from_utf8_lossy(&second.stdout);
+    assert!(
+        report.starts_with(&format!("embedded {} products", 100 - done)),
+        "{report}"
+    );
+    assert_eq!(embedded().await, 100);
+    assert_eq!(
+        fake.calls() - calls_before,
+        (100 - done as usize).div_ceil(10),
+        "only the missing ones were sent"
+    );
+    assert_eq!(backfill::estimate(&app).await.unwrap().products, 0);
 }
