@@ -10,6 +10,7 @@
 //! - [`embed`]: the embedding service — local MiniLM or OpenAI-compatible providers, batching,
 //!   two-level cache, retries, circuit breaker, rate limits, cost and budget.
 //! - [`pipeline`]: keeping embeddings in step with the catalog (backfill).
+//! - [`search`]: keyword, semantic and hybrid (RRF) search with graceful degradation.
 //! - [`app`]: [`app::App`], the shared state every command and tool is built on.
 //! - [`store`]: all SQL — migrations, products, embedding models, embeddings, vector search.
 //!   The typed vector API lives here: [`store::Embedding`], [`store::SimilarityOptions`],
@@ -28,6 +29,7 @@ pub mod config;
 pub mod embed;
 pub mod error;
 pub mod pipeline;
+pub mod search;
 pub mod store;
 pub mod tools;
 pub mod transport;

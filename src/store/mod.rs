@@ -5,6 +5,7 @@
 mod embedding;
 pub mod embeddings;
 pub mod jobs;
+pub mod keyword;
 pub mod migrate;
 pub mod models;
 pub mod products;

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::Tool;
 use super::views::{Filters, Hit, check_limit, default_limit};
 use crate::app::App;
-use crate::store::{self, SimilarityOptions};
+use crate::search::products::{self as product_search, Mode};
 use crate::{Error, Result};
 
 /// Longest query, in characters.
@@ -15,16 +15,6 @@ pub const MAX_QUERY_CHARS: usize = 1_000;
 /// The `search_products` tool.
 pub struct SearchProducts;
 
-/// How to match.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Mode {
-    /// By meaning: the query and the products are compared as embeddings, so "gift for a
-    /// coffee lover" finds espresso machines without the words matching.
-    #[default]
-    Semantic,
-}
-
 /// What to look for.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -32,7 +22,8 @@ pub struct Input {
     /// The request in natural language, e.g. "something for my dad who loves fishing"
     /// (1 to 1,000 characters). Put hard constraints such as price into `filters`.
     pub query: String,
-    /// How to match; `semantic` (by meaning) is the default.
+    /// How to match: `hybrid` (default; words and meaning fused), `semantic` (meaning only) or
+    /// `keyword` (words only; supports "quoted phrases", or, -exclusion).
     #[serde(default)]
     pub mode: Mode,
     /// How many results, 1 to 100. Default 10.
@@ -46,10 +37,16 @@ pub struct Input {
 /// Best matches first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Output {
-    /// The products, best match first; `score` is the cosine similarity to the query.
+    /// The products, best match first, each with its `score` and the rank it had in each
+    /// source.
     pub results: Vec<Hit>,
-    /// The mode that produced them.
+    /// The mode that produced them (`keyword` when a semantic or hybrid search fell back).
     pub mode: Mode,
+    /// True when the requested mode could not be served and keyword results were returned.
+    pub degraded: bool,
+    /// Why, when `degraded`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub degraded_reason: Option<String>,
 }
 
 impl Tool for SearchProducts {
@@ -57,9 +54,10 @@ impl Tool for SearchProducts {
     const DESCRIPTION: &'static str = "Search the product catalog with a natural-language \
         request (\"cozy gift for a bookworm under 40\"), best matches first, each with a \
         relevance score. Put hard constraints in filters: category, min_price/max_price (in \
-        the catalog currency), in_stock, exclude_ids. Use it to find gift candidates; then \
-        similar_products for alternatives and get_product for details. Limit 1-100, default \
-        10.";
+        the catalog currency), in_stock, exclude_ids. Mode hybrid (default) matches both words \
+        and meaning; if meaning search is unavailable the results are keyword matches and \
+        degraded is true. Use it to find gift candidates; then similar_products for \
+        alternatives and get_product for details. Limit 1-100, default 10.";
     const READ_ONLY: bool = true;
     type Input = Input;
     type Output = Output;
@@ -74,25 +72,22 @@ impl Tool for SearchProducts {
                 format!("must be 1 to {MAX_QUERY_CHARS} characters of text, got {chars}"),
             ));
         }
-        let embedded = app
-            .embedder
-            .embed(std::slice::from_ref(&input.query))
-            .await?;
-        let query = embedded
-            .items
-            .into_iter()
-            .next()
-            .map(|i| i.embedding)
-            .expect("one in, one out");
-        let options = SimilarityOptions {
-            k: limit,
-            filters,
-            ..SimilarityOptions::default()
-        };
-        let hits = store::similarity::nearest(&app.db, &app.model, &query, &options).await?;
+        let outcome =
+            product_search::search(app, &input.query, input.mode, limit, &filters).await?;
         Ok(Output {
-            results: Hit::from_vector(hits),
-            mode: input.mode,
+            results: outcome
+                .hits
+                .into_iter()
+                .map(|h| Hit {
+                    product: h.product.into(),
+                    score: h.score,
+                    keyword_rank: h.keyword_rank,
+                    semantic_rank: h.semantic_rank,
+                })
+                .collect(),
+            mode: outcome.mode,
+            degraded: outcome.degraded.is_some(),
+            degraded_reason: outcome.degraded,
         })
     }
 }

@@ -64,6 +64,12 @@ pub struct Hit {
     pub product: ProductView,
     /// Relevance, higher is better (cosine similarity for vector matches, from -1 to 1).
     pub score: f64,
+    /// Its rank among keyword matches, when a keyword search contributed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keyword_rank: Option<u32>,
+    /// Its rank among meaning (embedding) matches, when a semantic search contributed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub semantic_rank: Option<u32>,
 }
 
 impl Hit {
@@ -73,6 +79,8 @@ impl Hit {
             .map(|h| Hit {
                 score: h.similarity,
                 product: h.product.into(),
+                keyword_rank: None,
+                semantic_rank: None,
             })
             .collect()
     }

@@ -83,7 +83,8 @@ impl Fake {
     /// Same, each answer delayed by `delay`.
     pub async fn start_with_delay(dims: usize, delay: Duration) -> Self {
         let fake = Self {
-            server: MockServer::start().await,
+            // Not from wiremock's pool: a dropped server must really stop listening.
+            server: MockServer::builder().start().await,
             calls: Arc::default(),
             batch_sizes: Arc::default(),
         };

@@ -1,0 +1,118 @@
+//! search_products modes: keyword, semantic, hybrid (RRF), and the fallback to keyword search
+//! when the embedder is really down (its server stopped).
+
+use giftvec::app::App;
+use giftvec::embed::Embedder;
+use giftvec::tools::Tool;
+use giftvec::tools::search_products::{Input, Output, SearchProducts};
+use serde_json::{Value, json};
+use sqlx::PgPool;
+
+use crate::embed_local::local_settings;
+use crate::fake_openai::Fake;
+use crate::server::seed;
+
+async fn search(app: &App, args: Value) -> Output {
+    let input: Input = serde_json::from_value(args).unwrap();
+    SearchProducts::call(app, input).await.unwrap()
+}
+
+#[sqlx::test]
+async fn keyword_semantic_and_hybrid_modes(pool: PgPool) {
+    let app = App::from_pool(pool, &local_settings()).await.unwrap();
+    seed(&app).await;
+
+    let keyword = search(
+        &app,
+        json!({"query": "fishing rod", "mode": "keyword", "limit": 5}),
+    )
+    .await;
+    assert_eq!(serde_json::to_value(keyword.mode).unwrap(), "keyword");
+    assert!(!keyword.results.is_empty());
+    for (i, hit) in keyword.results.iter().enumerate() {
+        assert_eq!(hit.keyword_rank, Some(i as u32 + 1));
+        assert_eq!(hit.semantic_rank, None);
+        let text = format!(
+            "{} {} {:?}",
+            hit.product.title, hit.product.description, hit.product.tags
+        )
+        .to_lowercase();
+        assert!(text.contains("fish") || text.contains("rod"), "{text}");
+    }
+    let cheap = search(
+        &app,
+        json!({"query": "gift", "mode": "keyword", "limit": 50, "filters": {"max_price": 20}}),
+    )
+    .await;
+    assert!(cheap.results.iter().all(|h| h.product.price <= 20.0));
+
+    let hybrid = search(
+        &app,
+        json!({"query": "present for my dad who loves fishing", "limit": 5}),
+    )
+    .await;
+    assert_eq!(
+        serde_json::to_value(hybrid.mode).unwrap(),
+        "hybrid",
+        "hybrid is the default"
+    );
+    assert!(!hybrid.degraded);
+    assert_eq!(hybrid.results[0].product.category, "Fishing");
+    assert!(hybrid.results.windows(2).all(|w| w[0].score >= w[1].score));
+    assert!(
+        hybrid
+            .results
+            .iter()
+            .all(|h| h.keyword_rank.is_some() || h.semantic_rank.is_some())
+    );
+    assert!(
+        hybrid
+            .results
+            .iter()
+            .any(|h| h.keyword_rank.is_some() && h.semantic_rank.is_some()),
+        "both sources contribute"
+    );
+
+    let semantic = search(
+        &app,
+        json!({"query": "present for my dad who loves fishing", "mode": "semantic", "limit": 5}),
+    )
+    .await;
+    assert!(
+        semantic
+            .results
+            .iter()
+            .all(|h| h.keyword_rank.is_none() && h.semantic_rank.is_some())
+    );
+}
+
+#[sqlx::test]
+async fn an_embedder_that_is_down_falls_back_to_keyword_search(pool: PgPool) {
+    let fake = Fake::start(4).await;
+    let embedder = Embedder::new(&fake.settings(4), Some(pool.clone())).unwrap();
+    let app = App::with_embedder(pool.clone(), embedder).await.unwrap();
+    giftvec::store::products::upsert_batch(&pool, &crate::common::products(40))
+        .await
+        .unwrap();
+    drop(fake); // the OpenAI-speaking server is gone
+
+    for mode in ["hybrid", "semantic"] {
+        let out = search(
+            &app,
+            json!({"query": "espresso gift", "mode": mode, "limit": 5}),
+        )
+        .await;
+        assert!(out.degraded, "{mode}");
+        assert_eq!(serde_json::to_value(out.mode).unwrap(), "keyword");
+        let reason = out.degraded_reason.unwrap();
+        assert!(
+            reason.contains(&format!("{mode} search is unavailable"))
+                && reason.contains("keyword results"),
+            "{reason}"
+        );
+        assert!(!out.results.is_empty(), "keyword results still come back");
+    }
+    // Without a fallback (keyword asked for), nothing is degraded.
+    let out = search(&app, json!({"query": "espresso gift", "mode": "keyword"})).await;
+    assert!(!out.degraded);
+}
