@@ -47,6 +47,8 @@ pub struct SearchOutcome {
     pub mode: Mode,
     /// Why the requested mode could not be served, when it fell back.
     pub degraded: Option<String>,
+    /// The query's embedding, when one was made (for analytics).
+    pub embedding: Option<Embedding>,
 }
 
 /// Candidates taken from each source before fusion.
@@ -84,13 +86,16 @@ pub async fn search(
         }
         Err(err) => return Err(err),
     };
-    match mode {
-        Mode::Semantic => semantic(app, &embedding, limit, filters).await,
-        _ => hybrid(app, query, &embedding, limit, filters).await,
-    }
+    let mut outcome = match mode {
+        Mode::Semantic => semantic(app, &embedding, limit, filters).await?,
+        _ => hybrid(app, query, &embedding, limit, filters).await?,
+    };
+    outcome.embedding = Some(embedding);
+    Ok(outcome)
 }
 
-fn label(mode: Mode) -> &'static str {
+/// The mode's name (as in the analytics log).
+pub fn label(mode: Mode) -> &'static str {
     match mode {
         Mode::Keyword => "keyword",
         Mode::Semantic => "semantic",
@@ -119,6 +124,7 @@ async fn keyword(
             .collect(),
         mode: Mode::Keyword,
         degraded,
+        embedding: None,
     })
 }
 
@@ -147,6 +153,7 @@ async fn semantic(
             .collect(),
         mode: Mode::Semantic,
         degraded: None,
+        embedding: None,
     })
 }
 
@@ -194,5 +201,6 @@ async fn hybrid(
         hits,
         mode: Mode::Hybrid,
         degraded: None,
+        embedding: None,
     })
 }

@@ -9,6 +9,7 @@ pub mod keyword;
 pub mod migrate;
 pub mod models;
 pub mod products;
+pub mod queries;
 pub mod similarity;
 pub mod usage;
 

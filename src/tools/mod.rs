@@ -6,9 +6,11 @@
 pub mod dispatch;
 pub mod embed_text;
 pub mod embedding_status;
+pub mod find_similar_queries;
 pub mod get_product;
 mod schema;
 pub mod search_products;
+pub mod search_stats;
 pub mod similar_products;
 pub mod views;
 
@@ -126,6 +128,8 @@ static CATALOG: LazyLock<Vec<ToolEntry>> = LazyLock::new(|| {
         entry::<similar_products::SimilarProducts>(),
         entry::<get_product::GetProduct>(),
         entry::<embed_text::EmbedText>(),
+        entry::<find_similar_queries::FindSimilarQueries>(),
+        entry::<search_stats::SearchStatsTool>(),
         entry::<embedding_status::EmbeddingStatusTool>(),
     ]
 });

@@ -7,6 +7,7 @@ use super::Tool;
 use super::views::{Filters, Hit, check_limit, default_limit};
 use crate::app::App;
 use crate::search::products::{self as product_search, Mode};
+use crate::store::queries::{self, SearchLog};
 use crate::{Error, Result};
 
 /// Longest query, in characters.
@@ -49,6 +50,30 @@ pub struct Output {
     pub degraded_reason: Option<String>,
 }
 
+/// Records the search for analytics in the background: it never slows or fails the call.
+fn log(
+    app: &App,
+    input: &Input,
+    outcome: &product_search::SearchOutcome,
+    latency: std::time::Duration,
+) {
+    let entry = SearchLog {
+        query: input.query.clone(),
+        model: outcome.embedding.as_ref().map(|_| app.model.name.clone()),
+        embedding: outcome.embedding.clone(),
+        mode: product_search::label(outcome.mode),
+        filters: serde_json::to_value(&input.filters).unwrap_or_default(),
+        result_ids: outcome.hits.iter().map(|h| h.product.id.clone()).collect(),
+        latency_ms: latency.as_secs_f64() * 1000.0,
+    };
+    let db = app.db.clone();
+    tokio::spawn(async move {
+        if let Err(err) = queries::log(&db, &entry).await {
+            tracing::warn!(error = %err, "could not log a search");
+        }
+    });
+}
+
 impl Tool for SearchProducts {
     const NAME: &'static str = "search_products";
     const DESCRIPTION: &'static str = "Search the product catalog with a natural-language \
@@ -72,8 +97,10 @@ impl Tool for SearchProducts {
                 format!("must be 1 to {MAX_QUERY_CHARS} characters of text, got {chars}"),
             ));
         }
+        let started = std::time::Instant::now();
         let outcome =
             product_search::search(app, &input.query, input.mode, limit, &filters).await?;
+        log(app, &input, &outcome, started.elapsed());
         Ok(Output {
             results: outcome
                 .hits

@@ -13,6 +13,7 @@ mod migrations;
 mod pipeline;
 mod redis_server;
 mod search;
+mod search_analytics;
 mod search_modes;
 mod server;
 mod tool_mcp;

@@ -52,6 +52,8 @@ fn check(result: &Value) {
             "similar_products",
             "get_product",
             "embed_text",
+            "find_similar_queries",
+            "search_stats",
             "embedding_status"
         ]
     );

@@ -63,6 +63,8 @@ async fn every_tool_over_json_rpc_http_and_websocket(pool: PgPool) {
             "similar_products",
             "get_product",
             "embed_text",
+            "find_similar_queries",
+            "search_stats",
             "embedding_status"
         ]
     );
