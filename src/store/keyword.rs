@@ -7,7 +7,7 @@ use serde::Serialize;
 use sqlx::PgPool;
 
 use super::ProductFilters;
-use super::products::{Product, product_columns};
+use super::products::{Product, product_columns, product_filters};
 use crate::Result;
 
 /// One keyword hit.
@@ -31,15 +31,9 @@ const SEARCH: &str = concat!(
     product_columns!(),
     ", ts_rank_cd(p.search_tsv, q.q)::float8 AS rank
      FROM products p, giftvec_keyword_query($1) AS q(q)
-     WHERE p.search_tsv @@ q.q
-       AND ($2::text IS NULL OR p.category = $2)
-       AND ($3::text IS NULL OR p.category <> $3)
-       AND ($4::float8 IS NULL OR p.price >= $4::numeric)
-       AND ($5::float8 IS NULL OR p.price <= $5::numeric)
-       AND ($6::bool IS NULL OR p.in_stock = $6)
-       AND p.id <> ALL($7::text[])
-     ORDER BY rank DESC, p.id
-     LIMIT $8"
+     WHERE p.search_tsv @@ q.q",
+    product_filters!(),
+    "ORDER BY rank DESC, p.id LIMIT $8"
 );
 
 /// The `k` best keyword matches for `query` among the products passing `filters`.

@@ -17,6 +17,21 @@ macro_rules! product_columns {
 }
 pub(crate) use product_columns;
 
+/// The product filters of every search, on `products p`, as bound parameters `$2`..`$7`
+/// (category, exclude_category, min_price, max_price, in_stock, exclude_ids), in the order
+/// `ProductFilters` binds them.
+macro_rules! product_filters {
+    () => {
+        " AND ($2::text IS NULL OR p.category = $2)
+          AND ($3::text IS NULL OR p.category <> $3)
+          AND ($4::float8 IS NULL OR p.price >= $4::numeric)
+          AND ($5::float8 IS NULL OR p.price <= $5::numeric)
+          AND ($6::bool IS NULL OR p.in_stock = $6)
+          AND p.id <> ALL($7::text[]) "
+    };
+}
+pub(crate) use product_filters;
+
 /// A catalog product.
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct Product {

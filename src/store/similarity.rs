@@ -10,7 +10,7 @@ use serde::Serialize;
 use sqlx::postgres::PgArguments;
 use sqlx::{Arguments, PgPool};
 
-use super::products::{Product, product_columns};
+use super::products::{Product, product_columns, product_filters};
 use super::{Distance, Embedding, EmbeddingModel, sql_literal};
 use crate::{Error, Result};
 
@@ -85,17 +85,12 @@ fn nearest_sql(model: &EmbeddingModel, metric: Distance) -> String {
     let op = metric.operator();
     let name = sql_literal(&model.name);
     let columns = product_columns!();
+    let filters = product_filters!();
     format!(
         "WITH nearest AS MATERIALIZED (
             SELECT e.product_id, (e.embedding::vector({d}) {op} $1::vector({d}))::float8 AS distance
             FROM product_embeddings e JOIN products p ON p.id = e.product_id
-            WHERE e.model = {name}
-              AND ($2::text IS NULL OR p.category = $2)
-              AND ($3::text IS NULL OR p.category <> $3)
-              AND ($4::float8 IS NULL OR p.price >= $4::numeric)
-              AND ($5::float8 IS NULL OR p.price <= $5::numeric)
-              AND ($6::bool IS NULL OR p.in_stock = $6)
-              AND p.id <> ALL($7::text[])
+            WHERE e.model = {name} {filters}
             ORDER BY e.embedding::vector({d}) {op} $1::vector({d})
             LIMIT $8)
         SELECT {columns}, n.distance

@@ -31,6 +31,21 @@ async fn count(pool: &PgPool, sql: &str) -> i64 {
         .unwrap()
 }
 
+/// Environment for a `giftvec` child process on `pool` embedding through `fake`.
+fn child_env(pool: &PgPool, fake: &Fake) -> Vec<(String, String)> {
+    vec![
+        ("DATABASE_URL".into(), url_of(pool)),
+        ("GIFTVEC_EMBEDDER".into(), "openai".into()),
+        ("OPENAI_API_KEY".into(), "sk-test".into()),
+        (
+            "GIFTVEC_OPENAI_BASE_URL".into(),
+            format!("{}/v1", fake.server.uri()),
+        ),
+        ("GIFTVEC_OPENAI_DIMENSIONS".into(), DIMS.to_string()),
+        ("GIFTVEC_LOG".into(), "warn".into()),
+    ]
+}
+
 fn fast() -> worker::WorkerSettings {
     worker::WorkerSettings {
         batch: 50,
@@ -249,19 +264,9 @@ async fn a_worker_killed_mid_batch_loses_nothing(pool: PgPool) {
     store::products::upsert_batch(&pool, &products(200))
         .await
         .unwrap();
-    let env = [
-        ("DATABASE_URL".to_string(), url_of(&pool)),
-        ("GIFTVEC_EMBEDDER".into(), "openai".into()),
-        ("OPENAI_API_KEY".into(), "sk-test".into()),
-        (
-            "GIFTVEC_OPENAI_BASE_URL".into(),
-            format!("{}/v1", fake.server.uri()),
-        ),
-        ("GIFTVEC_OPENAI_DIMENSIONS".into(), DIMS.to_string()),
-        ("GIFTVEC_WORKER_BATCH".into(), "10".into()),
-        ("GIFTVEC_WORKER_LEASE_MS".into(), "1000".into()),
-        ("GIFTVEC_LOG".into(), "warn".into()),
-    ];
+    let mut env = child_env(&pool, &fake);
+    env.push(("GIFTVEC_WORKER_BATCH".into(), "10".into()));
+    env.push(("GIFTVEC_WORKER_LEASE_MS".into(), "1000".into()));
     let mut first = Command::new(env!("CARGO_BIN_EXE_giftvec"))
         .arg("worker")
         .envs(env.clone())
@@ -577,17 +582,7 @@ async fn an_interrupted_backfill_resumes_without_redoing_work(pool: PgPool) {
     store::products::upsert_batch(&pool, &products(100))
         .await
         .unwrap();
-    let env = [
-        ("DATABASE_URL".to_string(), url_of(&pool)),
-        ("GIFTVEC_EMBEDDER".into(), "openai".into()),
-        ("OPENAI_API_KEY".into(), "sk-test".into()),
-        (
-            "GIFTVEC_OPENAI_BASE_URL".into(),
-            format!("{}/v1", fake.server.uri()),
-        ),
-        ("GIFTVEC_OPENAI_DIMENSIONS".into(), DIMS.to_string()),
-        ("GIFTVEC_LOG".into(), "warn".into()),
-    ];
+    let env = child_env(&pool, &fake);
     let embedded = || count(&pool, "SELECT count(*) FROM product_embeddings");
     let mut first = Command::new(env!("CARGO_BIN_EXE_giftvec"))
         .args(["backfill", "--batch-size", "10"])
