@@ -53,7 +53,7 @@ pub struct SearchOutcome {
 
 /// Candidates taken from each source before fusion.
 fn candidates(limit: u32) -> u32 {
-    (limit * 5).clamp(50, 500)
+    (limit * 5).clamp(50, 1000).max(limit)
 }
 
 /// Runs a search.

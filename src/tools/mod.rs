@@ -3,6 +3,7 @@
 //! [`catalog`] lists them; every transport (MCP, JSON-RPC, REST) serves that one list, so a
 //! tool is written once.
 
+pub mod cursor;
 pub mod dispatch;
 pub mod embed_text;
 pub mod embedding_status;

@@ -3,8 +3,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::Tool;
 use super::views::{Filters, Hit, check_limit, default_limit};
+use super::{Tool, cursor};
 use crate::app::App;
 use crate::search::products::{self as product_search, Mode};
 use crate::store::queries::{self, SearchLog};
@@ -33,6 +33,9 @@ pub struct Input {
     /// Which products may appear (category, price range, stock, exclusions).
     #[serde(default)]
     pub filters: Filters,
+    /// To get the next page: `next_cursor` from the previous result, with every other argument
+    /// unchanged. Pages reach the first 1,000 results.
+    pub cursor: Option<String>,
 }
 
 /// Best matches first.
@@ -48,6 +51,9 @@ pub struct Output {
     /// Why, when `degraded`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub degraded_reason: Option<String>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
 }
 
 /// Records the search for analytics in the background: it never slows or fails the call.
@@ -55,6 +61,7 @@ fn log(
     app: &App,
     input: &Input,
     outcome: &product_search::SearchOutcome,
+    page: std::ops::Range<usize>,
     latency: std::time::Duration,
 ) {
     let entry = SearchLog {
@@ -63,7 +70,13 @@ fn log(
         embedding: outcome.embedding.clone(),
         mode: product_search::label(outcome.mode),
         filters: serde_json::to_value(&input.filters).unwrap_or_default(),
-        result_ids: outcome.hits.iter().map(|h| h.product.id.clone()).collect(),
+        result_ids: outcome
+            .hits
+            .iter()
+            .skip(page.start)
+            .take(page.len())
+            .map(|h| h.product.id.clone())
+            .collect(),
         latency_ms: latency.as_secs_f64() * 1000.0,
     };
     let db = app.db.clone();
@@ -97,14 +110,32 @@ impl Tool for SearchProducts {
                 format!("must be 1 to {MAX_QUERY_CHARS} characters of text, got {chars}"),
             ));
         }
+        let print = cursor::fingerprint(&[
+            Self::NAME,
+            &input.query,
+            product_search::label(input.mode),
+            &serde_json::to_string(&input.filters).unwrap_or_default(),
+            &limit.to_string(),
+        ]);
+        let offset = cursor::offset(input.cursor.as_deref(), &print, limit)?;
+        let depth = (offset + limit + 1).min(cursor::MAX_DEPTH);
         let started = std::time::Instant::now();
         let outcome =
-            product_search::search(app, &input.query, input.mode, limit, &filters).await?;
-        log(app, &input, &outcome, started.elapsed());
+            product_search::search(app, &input.query, input.mode, depth, &filters).await?;
+        log(
+            app,
+            &input,
+            &outcome,
+            offset as usize..(offset + limit) as usize,
+            started.elapsed(),
+        );
+        let more = outcome.hits.len() as u32 > offset + limit;
         Ok(Output {
             results: outcome
                 .hits
                 .into_iter()
+                .skip(offset as usize)
+                .take(limit as usize)
                 .map(|h| Hit {
                     product: h.product.into(),
                     score: h.score,
@@ -115,6 +146,7 @@ impl Tool for SearchProducts {
             mode: outcome.mode,
             degraded: outcome.degraded.is_some(),
             degraded_reason: outcome.degraded,
+            next_cursor: cursor::next(offset + limit, &print, more),
         })
     }
 }

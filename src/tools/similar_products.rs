@@ -3,8 +3,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::Tool;
 use super::views::{Filters, Hit, MAX_ID_CHARS, check_limit, default_limit};
+use super::{Tool, cursor};
 use crate::app::App;
 use crate::store::{self, Embedding, SimilarityOptions};
 use crate::{Error, Result};
@@ -36,6 +36,9 @@ pub struct Input {
     /// Only products priced within plus or minus this percentage of the source product's
     /// price, e.g. 25 (needs `product_id`). Combines with `filters.min_price`/`max_price`.
     pub price_tolerance_pct: Option<f64>,
+    /// To get the next page: `next_cursor` from the previous result, with every other argument
+    /// unchanged. Pages reach the first 1,000 results.
+    pub cursor: Option<String>,
 }
 
 /// Nearest products first.
@@ -43,6 +46,9 @@ pub struct Input {
 pub struct Output {
     /// The products, most similar first; `score` is the cosine similarity.
     pub results: Vec<Hit>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
 }
 
 impl Tool for SimilarProducts {
@@ -93,15 +99,33 @@ impl Tool for SimilarProducts {
                 ));
             }
         };
+        let print = cursor::fingerprint(&[
+            Self::NAME,
+            input.product_id.as_deref().unwrap_or(""),
+            input.text.as_deref().unwrap_or(""),
+            &serde_json::to_string(&input.filters).unwrap_or_default(),
+            &format!(
+                "{:?} {:?} {limit}",
+                input.min_similarity, input.price_tolerance_pct
+            ),
+        ]);
+        let offset = cursor::offset(input.cursor.as_deref(), &print, limit)?;
         let options = SimilarityOptions {
-            k: limit,
+            k: (offset + limit + 1).min(cursor::MAX_DEPTH),
             min_similarity: input.min_similarity,
             filters,
             ..SimilarityOptions::default()
         };
         let hits = store::similarity::nearest(&app.db, &app.model, &query, &options).await?;
+        let more = hits.len() as u32 > offset + limit;
+        let page = hits
+            .into_iter()
+            .skip(offset as usize)
+            .take(limit as usize)
+            .collect();
         Ok(Output {
-            results: Hit::from_vector(hits),
+            results: Hit::from_vector(page),
+            next_cursor: cursor::next(offset + limit, &print, more),
         })
     }
 }

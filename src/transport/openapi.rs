@@ -102,6 +102,7 @@ pub fn document() -> Value {
                     query("min_price", number.clone(), "Lowest price"),
                     query("max_price", number, "Highest price"),
                     query("in_stock", json!({"type": "boolean"}), "Stock filter"),
+                    query("cursor", json!({"type": "string"}), "next_cursor of the previous page"),
                 ],
                 "responses": responses("similar_products"),
             }},

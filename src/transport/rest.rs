@@ -64,6 +64,7 @@ struct SimilarQuery {
     min_price: Option<f64>,
     max_price: Option<f64>,
     in_stock: Option<bool>,
+    cursor: Option<String>,
 }
 
 async fn similar_by_id(
@@ -77,7 +78,7 @@ async fn similar_by_id(
     };
     let arguments = json!({
         "product_id": id, "limit": q.limit, "min_similarity": q.min_similarity,
-        "price_tolerance_pct": q.price_tolerance_pct,
+        "price_tolerance_pct": q.price_tolerance_pct, "cursor": q.cursor,
         "filters": {"category": q.category, "exclude_category": q.exclude_category,
                     "min_price": q.min_price, "max_price": q.max_price, "in_stock": q.in_stock},
     });

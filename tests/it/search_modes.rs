@@ -116,3 +116,70 @@ async fn an_embedder_that_is_down_falls_back_to_keyword_search(pool: PgPool) {
     let out = search(&app, json!({"query": "espresso gift", "mode": "keyword"})).await;
     assert!(!out.degraded);
 }
+
+#[sqlx::test]
+async fn five_pages_equal_one_big_page(pool: PgPool) {
+    use giftvec::tools::similar_products::{self, SimilarProducts};
+    let app = App::from_pool(pool, &local_settings()).await.unwrap();
+    seed(&app).await;
+
+    let whole = search(
+        &app,
+        json!({"query": "gift for someone who likes the outdoors", "limit": 20}),
+    )
+    .await;
+    let mut paged = Vec::new();
+    let mut cursor: Option<String> = None;
+    for _ in 0..5 {
+        let page = search(&app, json!({"query": "gift for someone who likes the outdoors", "limit": 4, "cursor": cursor})).await;
+        assert_eq!(page.results.len(), 4);
+        paged.extend(page.results.into_iter().map(|h| h.product.id));
+        cursor = page.next_cursor;
+    }
+    let whole_ids: Vec<String> = whole.results.into_iter().map(|h| h.product.id).collect();
+    assert_eq!(paged, whole_ids, "no duplicates, no gaps");
+
+    let similar = |args: Value| {
+        let app = app.clone();
+        async move {
+            let input: similar_products::Input = serde_json::from_value(args).unwrap();
+            SimilarProducts::call(&app, input).await
+        }
+    };
+    let whole = similar(json!({"product_id": "fishing-002", "limit": 15}))
+        .await
+        .unwrap();
+    let mut paged = Vec::new();
+    let mut cursor: Option<String> = None;
+    for _ in 0..5 {
+        let page = similar(json!({"product_id": "fishing-002", "limit": 3, "cursor": cursor}))
+            .await
+            .unwrap();
+        paged.extend(page.results.into_iter().map(|h| h.product.id));
+        cursor = page.next_cursor;
+    }
+    assert_eq!(
+        paged,
+        whole
+            .results
+            .into_iter()
+            .map(|h| h.product.id)
+            .collect::<Vec<_>>()
+    );
+
+    // The last page says so; a cursor of another search is refused.
+    let last = search(
+        &app,
+        json!({"query": "fishing", "mode": "keyword", "limit": 100}),
+    )
+    .await;
+    assert!(last.next_cursor.is_none());
+    let err = similar(json!({"product_id": "books-006", "limit": 3, "cursor": cursor}))
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("cursor: belongs to a different search"),
+        "{err}"
+    );
+}
