@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::views::{Filters, Hit, MAX_ID_CHARS, check_limit, default_limit};
 use super::{Tool, cursor};
 use crate::app::App;
-use crate::store::{self, Embedding, SimilarityOptions};
+use crate::store::{self, Distance, Embedding, SimilarityOptions};
 use crate::{Error, Result};
 
 /// Longest `text`, in characters.
@@ -36,15 +36,61 @@ pub struct Input {
     /// Only products priced within plus or minus this percentage of the source product's
     /// price, e.g. 25 (needs `product_id`). Combines with `filters.min_price`/`max_price`.
     pub price_tolerance_pct: Option<f64>,
+    /// Which categories, relative to the source product (needs `product_id`): `any`
+    /// (default), `same` (only its category) or `other` (never its category: cross-category
+    /// ideas).
+    #[serde(default)]
+    pub category_scope: CategoryScope,
+    /// How closeness is measured: `cosine` (default), `l2` (Euclidean; score 1/(1+distance))
+    /// or `inner_product` (score = dot product).
+    #[serde(default)]
+    pub metric: Metric,
     /// To get the next page: `next_cursor` from the previous result, with every other argument
     /// unchanged. Pages reach the first 1,000 results.
     pub cursor: Option<String>,
 }
 
+/// Categories relative to the source product.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CategoryScope {
+    /// Any category.
+    #[default]
+    Any,
+    /// Only the source product's category.
+    Same,
+    /// Never the source product's category.
+    Other,
+}
+
+/// Closeness measure.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Metric {
+    /// Cosine similarity (the index's measure).
+    #[default]
+    Cosine,
+    /// Euclidean distance.
+    L2,
+    /// Inner product.
+    InnerProduct,
+}
+
+impl From<Metric> for Distance {
+    fn from(metric: Metric) -> Self {
+        match metric {
+            Metric::Cosine => Distance::Cosine,
+            Metric::L2 => Distance::L2,
+            Metric::InnerProduct => Distance::InnerProduct,
+        }
+    }
+}
+
 /// Nearest products first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Output {
-    /// The products, most similar first; `score` is the cosine similarity.
+    /// The products, most similar first; `score` is the similarity under `metric` (cosine by
+    /// default, -1 to 1).
     pub results: Vec<Hit>,
     /// Pass as `cursor` to get the next page; absent on the last page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -76,14 +122,21 @@ impl Tool for SimilarProducts {
         }
         let query = match (&input.product_id, &input.text) {
             (Some(id), None) => {
-                let (query, price) = source_product(app, id).await?;
+                let (query, price, category) = source_product(app, id).await?;
                 filters.exclude_ids.push(id.trim().to_string());
+                scope(&mut filters, input.category_scope, category)?;
                 if let Some(pct) = input.price_tolerance_pct {
                     tolerate(&mut filters, price, pct)?;
                 }
                 query
             }
             (None, Some(text)) => {
+                if input.category_scope != CategoryScope::Any {
+                    return Err(Error::invalid(
+                        "category_scope",
+                        "needs product_id (the category it is relative to); with text use filters.category or filters.exclude_category",
+                    ));
+                }
                 if input.price_tolerance_pct.is_some() {
                     return Err(Error::invalid(
                         "price_tolerance_pct",
@@ -105,8 +158,8 @@ impl Tool for SimilarProducts {
             input.text.as_deref().unwrap_or(""),
             &serde_json::to_string(&input.filters).unwrap_or_default(),
             &format!(
-                "{:?} {:?} {limit}",
-                input.min_similarity, input.price_tolerance_pct
+                "{:?} {:?} {:?} {:?} {limit}",
+                input.min_similarity, input.price_tolerance_pct, input.category_scope, input.metric
             ),
         ]);
         let offset = cursor::offset(input.cursor.as_deref(), &print, limit)?;
@@ -114,6 +167,7 @@ impl Tool for SimilarProducts {
             k: (offset + limit + 1).min(cursor::MAX_DEPTH),
             min_similarity: input.min_similarity,
             filters,
+            metric: Some(input.metric.into()),
             ..SimilarityOptions::default()
         };
         let hits = store::similarity::nearest(&app.db, &app.model, &query, &options).await?;
@@ -130,8 +184,32 @@ impl Tool for SimilarProducts {
     }
 }
 
-/// The stored vector and price of the source product.
-async fn source_product(app: &App, id: &str) -> Result<(Embedding, f64)> {
+/// Applies the category scope of the source product's `category`.
+fn scope(
+    filters: &mut store::ProductFilters,
+    scope: CategoryScope,
+    category: String,
+) -> Result<()> {
+    match scope {
+        CategoryScope::Any => {}
+        CategoryScope::Same => match &filters.category {
+            Some(other) if *other != category => {
+                return Err(Error::invalid(
+                    "category_scope",
+                    format!(
+                        "is same, but filters.category asks for {other:?} and the product is in {category:?}"
+                    ),
+                ));
+            }
+            _ => filters.category = Some(category),
+        },
+        CategoryScope::Other => filters.exclude_category = Some(category),
+    }
+    Ok(())
+}
+
+/// The stored vector, price and category of the source product.
+async fn source_product(app: &App, id: &str) -> Result<(Embedding, f64, String)> {
     let id = id.trim();
     if id.is_empty() || id.chars().count() > MAX_ID_CHARS {
         return Err(Error::invalid(
@@ -149,7 +227,7 @@ async fn source_product(app: &App, id: &str) -> Result<(Embedding, f64)> {
             app.model.name
         ))
     })?;
-    Ok((vector, product.price))
+    Ok((vector, product.price, product.category))
 }
 
 async fn embed_text(app: &App, text: &str) -> Result<Embedding> {

@@ -183,3 +183,74 @@ async fn five_pages_equal_one_big_page(pool: PgPool) {
         "{err}"
     );
 }
+
+#[sqlx::test]
+async fn similar_products_category_scope_and_metric(pool: PgPool) {
+    use giftvec::tools::similar_products::{self, SimilarProducts};
+    let app = App::from_pool(pool, &local_settings()).await.unwrap();
+    seed(&app).await;
+    let similar = |args: Value| {
+        let app = app.clone();
+        async move {
+            let input: similar_products::Input = serde_json::from_value(args).unwrap();
+            SimilarProducts::call(&app, input).await
+        }
+    };
+    let same = similar(json!({"product_id": "fishing-002", "limit": 5, "category_scope": "same"}))
+        .await
+        .unwrap();
+    assert!(!same.results.is_empty());
+    assert!(same.results.iter().all(|h| h.product.category == "Fishing"));
+    let other =
+        similar(json!({"product_id": "fishing-002", "limit": 10, "category_scope": "other"}))
+            .await
+            .unwrap();
+    assert_eq!(other.results.len(), 10);
+    assert!(
+        other
+            .results
+            .iter()
+            .all(|h| h.product.category != "Fishing")
+    );
+
+    // Unit-length vectors rank the same under cosine, L2 and inner product.
+    let ids = |out: similar_products::Output| {
+        out.results
+            .into_iter()
+            .map(|h| h.product.id)
+            .collect::<Vec<_>>()
+    };
+    let cosine = similar(json!({"product_id": "books-006", "limit": 8}))
+        .await
+        .unwrap();
+    let cosine_top = cosine.results[0].score;
+    let l2 = similar(json!({"product_id": "books-006", "limit": 8, "metric": "l2"}))
+        .await
+        .unwrap();
+    assert!(l2.results[0].score > 0.0 && l2.results[0].score <= 1.0);
+    let ip = similar(json!({"product_id": "books-006", "limit": 8, "metric": "inner_product"}))
+        .await
+        .unwrap();
+    assert!(
+        (ip.results[0].score - cosine_top).abs() < 1e-5,
+        "inner product of unit vectors is their cosine"
+    );
+    let cosine_ids = ids(cosine);
+    assert_eq!(ids(l2), cosine_ids);
+    assert_eq!(ids(ip), cosine_ids);
+
+    let err = similar(json!({"text": "tea", "category_scope": "same"}))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "invalid_input");
+    assert!(
+        err.to_string()
+            .starts_with("category_scope: needs product_id"),
+        "{err}"
+    );
+    let err = similar(json!({"product_id": "fishing-002", "category_scope": "same", "filters": {"category": "Books & Reading"}})).await.unwrap_err();
+    assert!(
+        err.to_string().contains("filters.category asks for"),
+        "{err}"
+    );
+}
