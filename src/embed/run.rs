@@ -141,7 +141,7 @@ fn validate(
         )));
     }
     for (i, vector) in batch.vectors.iter().enumerate() {
-        Embedding::new(vector.clone(), info.dimensions).map_err(|e| {
+        Embedding::check(vector, info.dimensions).map_err(|e| {
             ProviderError::InvalidResponse(format!(
                 "input {i}: {e} (model {}, {} dimensions)",
                 info.name, info.dimensions

@@ -84,7 +84,7 @@ pub struct EmbeddingStatus {
 
 /// The embedding state of every model.
 pub async fn embedding_status(app: &App) -> Result<EmbeddingStatus> {
-    let stats = products::stats(&app.db).await?;
+    let product_count = products::count(&app.db).await?;
     let spend = usage::totals(&app.db).await?;
     let mut out = Vec::new();
     let mut alerts = Vec::new();
@@ -118,16 +118,16 @@ pub async fn embedding_status(app: &App) -> Result<EmbeddingStatus> {
             .map(|(product_id, error)| DeadLetter { product_id, error })
             .collect();
         out.push(ModelStatus {
-            coverage: if stats.products == 0 {
+            coverage: if product_count == 0 {
                 1.0
             } else {
-                embedded as f64 / stats.products as f64
+                embedded as f64 / product_count as f64
             },
             active: model.is_active,
             dimensions: model.dimensions,
             model: model.name,
             embedded,
-            products: stats.products,
+            products: product_count,
             pending: queue.pending,
             running: queue.running,
             failed: queue.failed,

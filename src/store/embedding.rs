@@ -38,6 +38,12 @@ pub struct Embedding(Vec<f32>);
 impl Embedding {
     /// Checks `values` against the model's `dimensions`.
     pub fn new(values: Vec<f32>, dimensions: usize) -> Result<Self, EmbeddingError> {
+        Self::check(&values, dimensions)?;
+        Ok(Self(values))
+    }
+
+    /// The checks of [`Embedding::new`], without taking ownership (no copy needed to validate).
+    pub fn check(values: &[f32], dimensions: usize) -> Result<(), EmbeddingError> {
         if values.is_empty() {
             return Err(EmbeddingError::Empty {
                 expected: dimensions,
@@ -57,7 +63,7 @@ impl Embedding {
         if norm_sq == 0.0 {
             return Err(EmbeddingError::ZeroNorm);
         }
-        Ok(Self(values))
+        Ok(())
     }
 
     /// Number of components.

@@ -202,7 +202,8 @@ pub struct CatalogStats {
     pub max_price: Option<f64>,
     /// Currencies used.
     pub currencies: Vec<String>,
-    /// Per embedding model: products embedded, and the share of the catalog.
+    /// Per embedding model: products embedded for their current text, and the share of the
+    /// catalog.
     pub embeddings: Vec<ModelCoverage>,
 }
 
@@ -238,9 +239,12 @@ pub async fn stats(pool: &PgPool) -> Result<CatalogStats> {
     .fetch_one(pool)
     .await?;
     let embeddings = sqlx::query_as(
-        "SELECT m.name AS model, m.is_active AS active, count(e.product_id) AS embedded,
-                CASE WHEN $1 = 0 THEN 0 ELSE count(e.product_id)::float8 / $1 END AS coverage
-         FROM embedding_models m LEFT JOIN product_embeddings e ON e.model = m.name
+        "SELECT m.name AS model, m.is_active AS active, count(p.id) AS embedded,
+                CASE WHEN $1 = 0 THEN 0 ELSE count(p.id)::float8 / $1 END AS coverage
+         FROM embedding_models m
+         LEFT JOIN product_embeddings e ON e.model = m.name
+         LEFT JOIN products p ON p.id = e.product_id
+              AND e.content_hash = giftvec_content_hash(giftvec_product_text(p))
          GROUP BY m.name, m.is_active ORDER BY m.is_active DESC, m.name",
     )
     .bind(products)

@@ -107,6 +107,11 @@ fn check(result: &Value) {
     );
     let resources = &result["resources"];
     assert_eq!(resources["giftvec://catalog/stats"]["products"], 78);
+    let coverage = &resources["giftvec://catalog/stats"]["embeddings"][0];
+    assert_eq!(
+        (coverage["embedded"].as_i64(), coverage["coverage"].as_f64()),
+        (Some(78), Some(1.0))
+    );
     assert_eq!(
         resources["giftvec://catalog/categories"]["categories"]
             .as_array()

@@ -134,7 +134,7 @@ async fn wrong_dimensions_are_refused_in_rust_and_in_the_database(pool: PgPool) 
 
 #[sqlx::test]
 async fn nan_and_empty_vectors_never_reach_the_database(pool: PgPool) {
-    let model = common::model(&pool, 3).await;
+    common::model(&pool, 3).await;
     for bad in [vec![], vec![f32::NAN, 0.0, 1.0], vec![0.0, 0.0, 0.0]] {
         let err = store::Embedding::new(bad, 3)
             .map_err(giftvec::Error::from)
@@ -148,7 +148,6 @@ async fn nan_and_empty_vectors_never_reach_the_database(pool: PgPool) {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("NaN not allowed"), "{err}");
-    assert_eq!(model.dimensions, 3);
 }
 
 #[sqlx::test]
