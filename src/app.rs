@@ -6,20 +6,30 @@ use sqlx::PgPool;
 
 use crate::Result;
 use crate::embed::{Embedder, EmbedderSettings};
+use crate::search::SearchSettings;
 use crate::store::{self, DbSettings, EmbeddingModel};
 use crate::tools::dispatch::CallGate;
+use crate::tools::result_cache::ResultCache;
 
-/// Shared state: the database pool, the embedding service, the call limits.
+/// Shared state: the database pools, the embedding service, search defaults, the call limits.
 #[derive(Clone)]
 pub struct App {
-    /// Connection pool to PostgreSQL + pgvector.
+    /// Connection pool to PostgreSQL + pgvector for interactive queries (lookups, searches).
     pub db: PgPool,
+    /// A small separate pool for heavy, non-interactive queries (analytics aggregates, the
+    /// search log, past-query lookups), so that they can never take every connection from
+    /// the interactive tools. The same pool as `db` when not configured apart.
+    pub heavy: PgPool,
     /// The embedding service.
     pub embedder: Embedder,
     /// The registry row of the embedder's model.
     pub model: EmbeddingModel,
     /// Limits on tool calls in flight.
     pub gate: Arc<CallGate>,
+    /// Search defaults.
+    pub search: Arc<SearchSettings>,
+    /// Results of hot identical calls (disabled unless started).
+    pub results: ResultCache,
 }
 
 impl App {
@@ -28,7 +38,15 @@ impl App {
     /// no model is active yet).
     pub async fn build(db: &DbSettings, embed: &EmbedderSettings) -> Result<Self> {
         let pool = store::connect(db).await?;
-        Self::from_pool(pool, embed).await
+        let mut app = Self::from_pool(pool, embed).await?;
+        if db.heavy_connections > 0 {
+            let heavy = DbSettings {
+                max_connections: db.heavy_connections,
+                ..db.clone()
+            };
+            app.heavy = store::connect(&heavy).await?;
+        }
+        Ok(app)
     }
 
     /// [`App::build`] on an existing pool (tests, tools).
@@ -45,10 +63,13 @@ impl App {
             model = store::models::activate(&db, &model.name).await?;
         }
         Ok(Self {
+            heavy: db.clone(),
             db,
             embedder,
             model,
             gate: Arc::new(CallGate::default()),
+            search: Arc::new(SearchSettings::default()),
+            results: ResultCache::disabled(),
         })
     }
 }

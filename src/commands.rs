@@ -15,6 +15,7 @@ use crate::config::{
 use crate::pipeline::{backfill, worker};
 use crate::store::{self, migrate};
 use crate::tools::dispatch::CallGate;
+use crate::tools::result_cache::ResultCache;
 use crate::transport;
 use crate::{Error, Result};
 
@@ -75,6 +76,15 @@ async fn build_app(cli: &Cli, db: &store::DbSettings, calls: &CallArgs) -> Resul
         Duration::from_millis(calls.call_timeout_ms.max(1)),
         Duration::from_millis(250),
     ));
+    app.search = Arc::new(calls.search.settings(
+        &cli.embed.openai_base_url,
+        cli.embed.openai_api_key.as_ref(),
+    ));
+    app.results = ResultCache::start(
+        app.db.clone(),
+        calls.search.result_cache_size,
+        calls.search.result_cache_ttl(),
+    );
     Ok(app)
 }
 

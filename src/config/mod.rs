@@ -2,8 +2,10 @@
 //! `GIFTVEC_*`); `giftvec --help` and `giftvec <command> --help` list them all.
 
 mod embed;
+mod search;
 
 pub use embed::{EmbedArgs, EmbedderKind};
+pub use search::SearchArgs;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -54,6 +56,16 @@ pub struct DatabaseArgs {
     )]
     pub db_max_connections: u32,
 
+    /// Connections of a separate pool for heavy queries (search analytics, the search log,
+    /// past-query lookups) so they never starve interactive tools; 0 shares the main pool.
+    #[arg(
+        long,
+        env = "GIFTVEC_DB_HEAVY_CONNECTIONS",
+        default_value_t = 2,
+        global = true
+    )]
+    pub db_heavy_connections: u32,
+
     /// How long a call waits for a free connection before answering `busy` (ms).
     #[arg(
         long,
@@ -90,6 +102,7 @@ impl DatabaseArgs {
         Ok(DbSettings {
             url,
             max_connections: self.db_max_connections.max(1),
+            heavy_connections: self.db_heavy_connections,
             acquire_timeout: Duration::from_millis(self.db_acquire_timeout_ms),
             statement_timeout: Duration::from_millis(self.db_statement_timeout_ms),
         })
@@ -129,6 +142,9 @@ pub struct CallArgs {
     /// Longest a tool call may run (ms) before it is answered `timeout`.
     #[arg(long, env = "GIFTVEC_CALL_TIMEOUT_MS", default_value_t = 15_000)]
     pub call_timeout_ms: u64,
+
+    #[command(flatten)]
+    pub search: SearchArgs,
 }
 
 /// `giftvec backfill`.

@@ -84,13 +84,13 @@ pub struct EmbeddingStatus {
 
 /// The embedding state of every model.
 pub async fn embedding_status(app: &App) -> Result<EmbeddingStatus> {
-    let product_count = products::count(&app.db).await?;
-    let spend = usage::totals(&app.db).await?;
+    let product_count = products::count(&app.heavy).await?;
+    let spend = usage::totals(&app.heavy).await?;
     let mut out = Vec::new();
     let mut alerts = Vec::new();
-    for model in models::list(&app.db).await? {
-        let queue = jobs::counts(&app.db, &model.name).await?;
-        let embedded = crate::store::embeddings::current_count(&app.db, &model.name).await?;
+    for model in models::list(&app.heavy).await? {
+        let queue = jobs::counts(&app.heavy, &model.name).await?;
+        let embedded = crate::store::embeddings::current_count(&app.heavy, &model.name).await?;
         let (tokens, cost_usd) = spend
             .iter()
             .find(|(m, _, _)| *m == model.name)
@@ -112,7 +112,7 @@ pub async fn embedding_status(app: &App) -> Result<EmbeddingStatus> {
                 model.name
             ));
         }
-        let dead_letters = jobs::dead(&app.db, &model.name, 10)
+        let dead_letters = jobs::dead(&app.heavy, &model.name, 10)
             .await?
             .into_iter()
             .map(|(product_id, error)| DeadLetter { product_id, error })

@@ -1,5 +1,12 @@
-//! Search: keyword, semantic and hybrid (Reciprocal Rank Fusion of the two), with graceful
-//! degradation to keyword search when the embedder cannot serve.
+//! Search: keyword, semantic and hybrid (Reciprocal Rank Fusion of the two), optional query
+//! expansion and a personal re-rank, with graceful degradation to keyword search when the
+//! embedder cannot serve.
 
+pub mod expansion;
 pub mod fusion;
+pub mod personal;
 pub mod products;
+pub mod rewrite;
+pub mod settings;
+
+pub use settings::{ChatSettings, ExpansionSettings, SearchSettings};

@@ -4,7 +4,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::expansion::{self, Expanded, Expansion};
 use super::fusion::{RrfParams, rrf};
+use super::personal;
 use crate::app::App;
 use crate::store::{self, Embedding, Product, ProductFilters, SimilarityOptions};
 use crate::{Error, Result};
@@ -30,12 +32,35 @@ pub struct SearchHit {
     /// The product.
     pub product: Product,
     /// Relevance under the mode used (cosine for semantic, ts_rank_cd for keyword, RRF for
-    /// hybrid).
+    /// hybrid; after a personal re-rank, the blend described in [`super::personal`]).
     pub score: f64,
     /// 1-based rank in the keyword results, if there.
     pub keyword_rank: Option<u32>,
     /// 1-based rank in the semantic results, if there.
     pub semantic_rank: Option<u32>,
+    /// Cosine similarity to the user's preference vector, when the results were personalised.
+    pub personal_similarity: Option<f64>,
+}
+
+/// A search to run.
+#[derive(Debug, Clone)]
+pub struct SearchRequest<'a> {
+    /// The request text.
+    pub query: &'a str,
+    /// How to match.
+    pub mode: Mode,
+    /// How many results (best first) to return.
+    pub depth: u32,
+    /// Which products may appear.
+    pub filters: &'a ProductFilters,
+    /// Hybrid fusion parameters.
+    pub fusion: RrfParams,
+    /// Widen the request with past queries and rewrites (semantic and hybrid modes).
+    pub expand: bool,
+    /// Re-rank for this user's preference vector, when they have one.
+    pub user_id: Option<&'a str>,
+    /// Share of the score the user's taste gets in that re-rank (0 to 1).
+    pub personal_weight: f64,
 }
 
 /// What a search returned.
@@ -49,49 +74,94 @@ pub struct SearchOutcome {
     pub degraded: Option<String>,
     /// The query's embedding, when one was made (for analytics).
     pub embedding: Option<Embedding>,
+    /// The expansions used.
+    pub expansions: Vec<Expansion>,
+    /// Whether a personal re-rank was applied.
+    pub personalised: bool,
 }
 
-/// Candidates taken from each source before fusion.
+/// Candidates a personal re-rank chooses from (at least).
+const PERSONAL_POOL: u32 = 200;
+
+fn cursor_depth_cap() -> u32 {
+    store::similarity::MAX_K
+}
+
+/// Candidates taken from each source before fusion or re-ranking.
 fn candidates(limit: u32) -> u32 {
     (limit * 5).clamp(50, 1000).max(limit)
 }
 
 /// Runs a search.
-pub async fn search(
-    app: &App,
-    query: &str,
-    mode: Mode,
-    limit: u32,
-    filters: &ProductFilters,
-) -> Result<SearchOutcome> {
-    if mode == Mode::Keyword {
-        return keyword(app, query, limit, filters, None).await;
+pub async fn search(app: &App, request: &SearchRequest<'_>) -> Result<SearchOutcome> {
+    let personal = request.user_id.is_some();
+    // A re-rank needs room below the page to pull items up from, and the same room whatever
+    // the page size, so that a page of 10 is the top of a page of 100.
+    let pool = if personal {
+        request.depth.clamp(PERSONAL_POOL, cursor_depth_cap())
+    } else {
+        request.depth
+    };
+    let mut outcome = match request.mode {
+        Mode::Keyword => keyword(app, request.query, pool, request.filters, None).await?,
+        mode => match embed_query(app, request.query).await? {
+            Err(reason) => {
+                let reason = format!(
+                    "{} search is unavailable, so these are keyword results: {reason}",
+                    label(mode)
+                );
+                keyword(app, request.query, pool, request.filters, Some(reason)).await?
+            }
+            Ok(embedding) => {
+                let expanded = if request.expand {
+                    expansion::expand(app, request.query, &embedding).await
+                } else {
+                    Expanded {
+                        expansions: Vec::new(),
+                        vector: embedding.clone(),
+                        text: request.query.to_string(),
+                    }
+                };
+                let mut outcome = if mode == Mode::Semantic {
+                    semantic(app, &expanded.vector, pool, request.filters).await?
+                } else {
+                    let sources = Sources {
+                        text: &expanded.text,
+                        vector: &expanded.vector,
+                    };
+                    hybrid(app, sources, pool, request.filters, request.fusion).await?
+                };
+                outcome.embedding = Some(embedding);
+                outcome.expansions = expanded.expansions;
+                outcome
+            }
+        },
+    };
+    if let Some(user_id) = request.user_id {
+        outcome.personalised =
+            personal::rerank(app, user_id, request.personal_weight, &mut outcome.hits).await?;
     }
-    let embedding = match app.embedder.embed(&[query.to_string()]).await {
-        Ok(out) => out
+    outcome.hits.truncate(request.depth as usize);
+    Ok(outcome)
+}
+
+/// The query's embedding, or why the embedder cannot give one now (the caller falls back).
+async fn embed_query(app: &App, query: &str) -> Result<std::result::Result<Embedding, String>> {
+    match app.embedder.embed(&[query.to_string()]).await {
+        Ok(out) => Ok(Ok(out
             .items
             .into_iter()
             .next()
             .map(|i| i.embedding)
-            .expect("one in, one out"),
+            .expect("one in, one out"))),
         Err(
             err @ (Error::Upstream(_) | Error::BudgetExceeded(_) | Error::Timeout | Error::Busy),
         ) => {
             tracing::warn!(error = %err, "embedder unavailable; answering with keyword search");
-            let reason = format!(
-                "{} search is unavailable, so these are keyword results: {err}",
-                label(mode)
-            );
-            return keyword(app, query, limit, filters, Some(reason)).await;
+            Ok(Err(err.to_string()))
         }
-        Err(err) => return Err(err),
-    };
-    let mut outcome = match mode {
-        Mode::Semantic => semantic(app, &embedding, limit, filters).await?,
-        _ => hybrid(app, query, &embedding, limit, filters).await?,
-    };
-    outcome.embedding = Some(embedding);
-    Ok(outcome)
+        Err(err) => Err(err),
+    }
 }
 
 /// The mode's name (as in the analytics log).
@@ -120,11 +190,14 @@ async fn keyword(
                 score: h.rank,
                 keyword_rank: Some(i as u32 + 1),
                 semantic_rank: None,
+                personal_similarity: None,
             })
             .collect(),
         mode: Mode::Keyword,
         degraded,
         embedding: None,
+        expansions: Vec::new(),
+        personalised: false,
     })
 }
 
@@ -149,20 +222,29 @@ async fn semantic(
                 score: h.similarity,
                 keyword_rank: None,
                 semantic_rank: Some(i as u32 + 1),
+                personal_similarity: None,
             })
             .collect(),
         mode: Mode::Semantic,
         degraded: None,
         embedding: None,
+        expansions: Vec::new(),
+        personalised: false,
     })
+}
+
+/// What hybrid search matches: words from `text`, meaning from `vector`.
+struct Sources<'a> {
+    text: &'a str,
+    vector: &'a Embedding,
 }
 
 async fn hybrid(
     app: &App,
-    query: &str,
-    embedding: &Embedding,
+    sources: Sources<'_>,
     limit: u32,
     filters: &ProductFilters,
+    fusion: RrfParams,
 ) -> Result<SearchOutcome> {
     let n = candidates(limit);
     let options = SimilarityOptions {
@@ -171,8 +253,8 @@ async fn hybrid(
         ..SimilarityOptions::default()
     };
     let (semantic, keyword) = tokio::try_join!(
-        store::similarity::nearest(&app.db, &app.model, embedding, &options),
-        store::keyword::search(&app.db, query, filters, i64::from(n)),
+        store::similarity::nearest(&app.db, &app.model, sources.vector, &options),
+        store::keyword::search(&app.db, sources.text, filters, i64::from(n)),
     )?;
     let keyword_ids: Vec<String> = keyword.iter().map(|h| h.product.id.clone()).collect();
     let semantic_ids: Vec<String> = semantic.iter().map(|h| h.product.id.clone()).collect();
@@ -185,7 +267,7 @@ async fn hybrid(
                 .map(|h| (h.product.id.clone(), h.product)),
         )
         .collect();
-    let hits = rrf(&keyword_ids, &semantic_ids, RrfParams::default())
+    let hits = rrf(&keyword_ids, &semantic_ids, fusion)
         .into_iter()
         .take(limit as usize)
         .filter_map(|f| {
@@ -194,6 +276,7 @@ async fn hybrid(
                 score: f.score,
                 keyword_rank: f.keyword_rank,
                 semantic_rank: f.semantic_rank,
+                personal_similarity: None,
             })
         })
         .collect();
@@ -202,5 +285,7 @@ async fn hybrid(
         mode: Mode::Hybrid,
         degraded: None,
         embedding: None,
+        expansions: Vec::new(),
+        personalised: false,
     })
 }

@@ -8,6 +8,7 @@ pub mod jobs;
 pub mod keyword;
 pub mod migrate;
 pub mod models;
+pub mod people;
 pub mod products;
 pub mod queries;
 pub mod similarity;
@@ -33,6 +34,8 @@ pub struct DbSettings {
     pub url: SecretString,
     /// Upper bound of open connections in the pool.
     pub max_connections: u32,
+    /// Connections of the separate pool for heavy queries (0: share the main pool).
+    pub heavy_connections: u32,
     /// How long a caller waits for a free connection before getting [`Error::Busy`].
     pub acquire_timeout: Duration,
     /// Server-side `statement_timeout` for every statement ([`Error::Timeout`] past it).

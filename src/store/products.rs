@@ -33,7 +33,7 @@ macro_rules! product_filters {
 pub(crate) use product_filters;
 
 /// A catalog product.
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, sqlx::FromRow)]
 pub struct Product {
     /// The catalog's own identifier.
     pub id: String,
@@ -185,6 +185,17 @@ pub async fn categories(pool: &PgPool) -> Result<Vec<CategoryCount>> {
     )
     .fetch_all(pool)
     .await?)
+}
+
+/// Whether any product has this exact category.
+#[tracing::instrument(skip(pool))]
+pub async fn category_exists(pool: &PgPool, category: &str) -> Result<bool> {
+    Ok(
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM products WHERE category = $1)")
+            .bind(category)
+            .fetch_one(pool)
+            .await?,
+    )
 }
 
 /// Catalog figures.

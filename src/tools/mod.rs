@@ -9,6 +9,7 @@ pub mod embed_text;
 pub mod embedding_status;
 pub mod find_similar_queries;
 pub mod get_product;
+pub mod result_cache;
 mod schema;
 pub mod search_products;
 pub mod search_stats;

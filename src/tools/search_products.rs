@@ -3,10 +3,12 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::views::{Filters, Hit, check_limit, default_limit};
+use super::views::{Filters, Hit, check_limit, default_limit, resolve_filters};
 use super::{Tool, cursor};
 use crate::app::App;
-use crate::search::products::{self as product_search, Mode};
+use crate::search::expansion::Expansion;
+use crate::search::fusion::RrfParams;
+use crate::search::products::{self as product_search, Mode, SearchRequest};
 use crate::store::queries::{self, SearchLog};
 use crate::{Error, Result};
 
@@ -36,6 +38,63 @@ pub struct Input {
     /// To get the next page: `next_cursor` from the previous result, with every other argument
     /// unchanged. Pages reach the first 1,000 results.
     pub cursor: Option<String>,
+    /// Widen the request with similar past searches (and model rewrites, when configured);
+    /// the result lists the expansions used. Semantic and hybrid modes only. Default: the
+    /// server's setting (off unless configured).
+    pub expand: Option<bool>,
+    /// The shopper's user id: results are re-ranked toward their taste when giftvec has a
+    /// preference vector for them (from their events); otherwise ignored. At most 128
+    /// characters.
+    pub user_id: Option<String>,
+    /// How much the user's taste counts against the request, 0 to 1 (server default 0.3).
+    /// Raise it when the request is vague and the gift is for the user or someone like them
+    /// ("surprise me"); lower it when shopping for someone with other tastes.
+    pub personal_weight: Option<f64>,
+    /// Hybrid mode only: how the keyword and meaning rankings are fused. Leave unset unless
+    /// tuning.
+    pub fusion: Option<FusionInput>,
+}
+
+/// Reciprocal Rank Fusion overrides: `score = Σ weight / (rrf_k + rank)`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FusionInput {
+    /// Weight of the keyword ranking, 0 to 10 (server default 0.2).
+    pub keyword_weight: Option<f64>,
+    /// Weight of the meaning (semantic) ranking, 0 to 10 (default 1).
+    pub semantic_weight: Option<f64>,
+    /// The RRF constant, 0 to 1000 (server default 10); larger values flatten rank
+    /// differences.
+    pub rrf_k: Option<f64>,
+}
+
+impl FusionInput {
+    /// The parameters to fuse with: these overrides over `defaults`, checked.
+    fn resolve(&self, defaults: RrfParams) -> Result<RrfParams> {
+        let checked = |name: &str, value: Option<f64>, max: f64, default: f64| match value {
+            None => Ok(default),
+            Some(v) if v.is_finite() && (0.0..=max).contains(&v) => Ok(v),
+            Some(v) => Err(Error::invalid(
+                format!("fusion.{name}"),
+                format!("must be between 0 and {max}, got {v}"),
+            )),
+        };
+        Ok(RrfParams {
+            keyword_weight: checked(
+                "keyword_weight",
+                self.keyword_weight,
+                10.0,
+                defaults.keyword_weight,
+            )?,
+            semantic_weight: checked(
+                "semantic_weight",
+                self.semantic_weight,
+                10.0,
+                defaults.semantic_weight,
+            )?,
+            k: checked("rrf_k", self.rrf_k, 1000.0, defaults.k)?,
+        })
+    }
 }
 
 /// Best matches first.
@@ -54,32 +113,26 @@ pub struct Output {
     /// Pass as `cursor` to get the next page; absent on the last page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
+    /// The expansions the search used (with `expand`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub expansions: Vec<Expansion>,
+    /// True when the results were re-ranked for `user_id`'s taste.
+    #[serde(default)]
+    pub personalised: bool,
 }
 
 /// Records the search for analytics in the background: it never slows or fails the call.
-fn log(
-    app: &App,
-    input: &Input,
-    outcome: &product_search::SearchOutcome,
-    page: std::ops::Range<usize>,
-    latency: std::time::Duration,
-) {
+fn log(app: &App, input: &Input, entry: &LogEntry, latency: std::time::Duration) {
     let entry = SearchLog {
         query: input.query.clone(),
-        model: outcome.embedding.as_ref().map(|_| app.model.name.clone()),
-        embedding: outcome.embedding.clone(),
-        mode: product_search::label(outcome.mode),
+        model: entry.embedding.as_ref().map(|_| app.model.name.clone()),
+        embedding: entry.embedding.clone(),
+        mode: product_search::label(entry.mode),
         filters: serde_json::to_value(&input.filters).unwrap_or_default(),
-        result_ids: outcome
-            .hits
-            .iter()
-            .skip(page.start)
-            .take(page.len())
-            .map(|h| h.product.id.clone())
-            .collect(),
+        result_ids: entry.result_ids.clone(),
         latency_ms: latency.as_secs_f64() * 1000.0,
     };
-    let db = app.db.clone();
+    let db = app.heavy.clone();
     tokio::spawn(async move {
         if let Err(err) = queries::log(&db, &entry).await {
             tracing::warn!(error = %err, "could not log a search");
@@ -101,52 +154,132 @@ impl Tool for SearchProducts {
     type Output = Output;
 
     async fn call(app: &App, input: Input) -> Result<Output> {
-        let limit = check_limit(input.limit)?;
-        let filters = input.filters.to_store("filters.")?;
-        let chars = input.query.chars().count();
-        if input.query.trim().is_empty() || chars > MAX_QUERY_CHARS {
+        let started = std::time::Instant::now();
+        // Expanded and personal results depend on more than the catalog: not cached.
+        let cacheable =
+            input.user_id.is_none() && !input.expand.unwrap_or(app.search.expand_by_default);
+        let key = cacheable
+            .then(|| app.results.key(Self::NAME, &app.model.name, &input))
+            .flatten();
+        if let Some(key) = &key
+            && let Some(hit) = app.results.get::<Cached>(key).await
+        {
+            log(app, &input, &hit.log, started.elapsed());
+            return Ok(hit.output);
+        }
+        let (output, entry) = search(app, &input).await?;
+        log(app, &input, &entry, started.elapsed());
+        if let Some(key) = key {
+            app.results
+                .put(
+                    key,
+                    Cached {
+                        output: output.clone(),
+                        log: entry,
+                    },
+                )
+                .await;
+        }
+        Ok(output)
+    }
+}
+
+/// A cached answer with what its log line needs.
+#[derive(Clone)]
+struct Cached {
+    output: Output,
+    log: LogEntry,
+}
+
+/// What a search log line records besides the input.
+#[derive(Clone)]
+struct LogEntry {
+    mode: Mode,
+    embedding: Option<crate::store::Embedding>,
+    result_ids: Vec<String>,
+}
+
+/// The search itself (the tool call wraps it in the result cache).
+async fn search(app: &App, input: &Input) -> Result<(Output, LogEntry)> {
+    let limit = check_limit(input.limit)?;
+    let chars = input.query.chars().count();
+    if input.query.trim().is_empty() || chars > MAX_QUERY_CHARS {
+        return Err(Error::invalid(
+            "query",
+            format!("must be 1 to {MAX_QUERY_CHARS} characters of text, got {chars}"),
+        ));
+    }
+    if let Some(user) = &input.user_id
+        && (user.trim().is_empty() || user.chars().count() > 128)
+    {
+        return Err(Error::invalid(
+            "user_id",
+            "must be a user id of 1 to 128 characters",
+        ));
+    }
+    let personal_weight = match input.personal_weight {
+        None => app.search.personal_weight,
+        Some(w) if (0.0..=1.0).contains(&w) => w,
+        Some(w) => {
             return Err(Error::invalid(
-                "query",
-                format!("must be 1 to {MAX_QUERY_CHARS} characters of text, got {chars}"),
+                "personal_weight",
+                format!("must be between 0 and 1, got {w}"),
             ));
         }
-        let print = cursor::fingerprint(&[
-            Self::NAME,
-            &input.query,
-            product_search::label(input.mode),
-            &serde_json::to_string(&input.filters).unwrap_or_default(),
-            &limit.to_string(),
-        ]);
-        let offset = cursor::offset(input.cursor.as_deref(), &print, limit)?;
-        let depth = (offset + limit + 1).min(cursor::MAX_DEPTH);
-        let started = std::time::Instant::now();
-        let outcome =
-            product_search::search(app, &input.query, input.mode, depth, &filters).await?;
-        log(
-            app,
-            &input,
-            &outcome,
-            offset as usize..(offset + limit) as usize,
-            started.elapsed(),
-        );
-        let more = outcome.hits.len() as u32 > offset + limit;
-        Ok(Output {
-            results: outcome
-                .hits
-                .into_iter()
-                .skip(offset as usize)
-                .take(limit as usize)
-                .map(|h| Hit {
-                    product: h.product.into(),
-                    score: h.score,
-                    keyword_rank: h.keyword_rank,
-                    semantic_rank: h.semantic_rank,
-                })
-                .collect(),
-            mode: outcome.mode,
-            degraded: outcome.degraded.is_some(),
-            degraded_reason: outcome.degraded,
-            next_cursor: cursor::next(offset + limit, &print, more),
+    };
+    let fusion = input
+        .fusion
+        .clone()
+        .unwrap_or_default()
+        .resolve(app.search.fusion)?;
+    let filters = resolve_filters(app, &input.filters, "filters.").await?;
+    let print = cursor::fingerprint(&[
+        SearchProducts::NAME,
+        &serde_json::to_string(&Input {
+            cursor: None,
+            ..input.clone()
         })
-    }
+        .unwrap_or_default(),
+    ]);
+    let offset = cursor::offset(input.cursor.as_deref(), &print, limit)?;
+    let request = SearchRequest {
+        query: &input.query,
+        mode: input.mode,
+        depth: (offset + limit + 1).min(cursor::MAX_DEPTH),
+        filters: &filters,
+        fusion,
+        expand: input.expand.unwrap_or(app.search.expand_by_default),
+        user_id: input.user_id.as_deref(),
+        personal_weight,
+    };
+    let outcome = product_search::search(app, &request).await?;
+    let more = outcome.hits.len() as u32 > offset + limit;
+    let results: Vec<Hit> = outcome
+        .hits
+        .into_iter()
+        .skip(offset as usize)
+        .take(limit as usize)
+        .map(|h| Hit {
+            product: h.product.into(),
+            score: h.score,
+            keyword_rank: h.keyword_rank,
+            semantic_rank: h.semantic_rank,
+            personal_similarity: h.personal_similarity,
+        })
+        .collect();
+    let entry = LogEntry {
+        mode: outcome.mode,
+        embedding: outcome.embedding,
+        result_ids: results.iter().map(|h| h.product.id.clone()).collect(),
+    };
+    let output = Output {
+        results,
+        mode: outcome.mode,
+        degraded: outcome.degraded.is_some(),
+        degraded_reason: outcome.degraded,
+        next_cursor: cursor::next(offset + limit, &print, more),
+        expansions: outcome.expansions,
+        personalised: outcome.personalised,
+    };
+    Ok((output, entry))
 }

@@ -41,6 +41,6 @@ impl Tool for SearchStatsTool {
                 format!("must be between 1 and 720, got {}", input.window_hours),
             ));
         }
-        queries::stats(&app.db, input.window_hours).await
+        queries::stats(&app.heavy, input.window_hours).await
     }
 }

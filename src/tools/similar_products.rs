@@ -110,78 +110,93 @@ impl Tool for SimilarProducts {
     type Output = Output;
 
     async fn call(app: &App, input: Input) -> Result<Output> {
-        let limit = check_limit(input.limit)?;
-        let mut filters = input.filters.to_store("filters.")?;
-        if let Some(min) = input.min_similarity
-            && !(-1.0..=1.0).contains(&min)
+        let key = app.results.key(Self::NAME, &app.model.name, &input);
+        if let Some(key) = &key
+            && let Some(hit) = app.results.get::<Output>(key).await
         {
-            return Err(Error::invalid(
-                "min_similarity",
-                format!("must be between -1 and 1, got {min}"),
-            ));
+            return Ok(hit);
         }
-        let query = match (&input.product_id, &input.text) {
-            (Some(id), None) => {
-                let (query, price, category) = source_product(app, id).await?;
-                filters.exclude_ids.push(id.trim().to_string());
-                scope(&mut filters, input.category_scope, category)?;
-                if let Some(pct) = input.price_tolerance_pct {
-                    tolerate(&mut filters, price, pct)?;
-                }
-                query
+        let output = similar(app, input).await?;
+        if let Some(key) = key {
+            app.results.put(key, output.clone()).await;
+        }
+        Ok(output)
+    }
+}
+
+/// The search itself (the tool call wraps it in the result cache).
+async fn similar(app: &App, input: Input) -> Result<Output> {
+    let limit = check_limit(input.limit)?;
+    let mut filters = super::views::resolve_filters(app, &input.filters, "filters.").await?;
+    if let Some(min) = input.min_similarity
+        && !(-1.0..=1.0).contains(&min)
+    {
+        return Err(Error::invalid(
+            "min_similarity",
+            format!("must be between -1 and 1, got {min}"),
+        ));
+    }
+    let query = match (&input.product_id, &input.text) {
+        (Some(id), None) => {
+            let (query, price, category) = source_product(app, id).await?;
+            filters.exclude_ids.push(id.trim().to_string());
+            scope(&mut filters, input.category_scope, category)?;
+            if let Some(pct) = input.price_tolerance_pct {
+                tolerate(&mut filters, price, pct)?;
             }
-            (None, Some(text)) => {
-                if input.category_scope != CategoryScope::Any {
-                    return Err(Error::invalid(
-                        "category_scope",
-                        "needs product_id (the category it is relative to); with text use filters.category or filters.exclude_category",
-                    ));
-                }
-                if input.price_tolerance_pct.is_some() {
-                    return Err(Error::invalid(
-                        "price_tolerance_pct",
-                        "needs product_id (the price it is relative to); with text use filters.min_price and filters.max_price",
-                    ));
-                }
-                embed_text(app, text).await?
-            }
-            _ => {
+            query
+        }
+        (None, Some(text)) => {
+            if input.category_scope != CategoryScope::Any {
                 return Err(Error::invalid(
-                    "product_id",
-                    "give exactly one of product_id (similar to that product) or text (matching a description)",
+                    "category_scope",
+                    "needs product_id (the category it is relative to); with text use filters.category or filters.exclude_category",
                 ));
             }
-        };
-        let print = cursor::fingerprint(&[
-            Self::NAME,
-            input.product_id.as_deref().unwrap_or(""),
-            input.text.as_deref().unwrap_or(""),
-            &serde_json::to_string(&input.filters).unwrap_or_default(),
-            &format!(
-                "{:?} {:?} {:?} {:?} {limit}",
-                input.min_similarity, input.price_tolerance_pct, input.category_scope, input.metric
-            ),
-        ]);
-        let offset = cursor::offset(input.cursor.as_deref(), &print, limit)?;
-        let options = SimilarityOptions {
-            k: (offset + limit + 1).min(cursor::MAX_DEPTH),
-            min_similarity: input.min_similarity,
-            filters,
-            metric: Some(input.metric.into()),
-            ..SimilarityOptions::default()
-        };
-        let hits = store::similarity::nearest(&app.db, &app.model, &query, &options).await?;
-        let more = hits.len() as u32 > offset + limit;
-        let page = hits
-            .into_iter()
-            .skip(offset as usize)
-            .take(limit as usize)
-            .collect();
-        Ok(Output {
-            results: Hit::from_vector(page),
-            next_cursor: cursor::next(offset + limit, &print, more),
-        })
-    }
+            if input.price_tolerance_pct.is_some() {
+                return Err(Error::invalid(
+                    "price_tolerance_pct",
+                    "needs product_id (the price it is relative to); with text use filters.min_price and filters.max_price",
+                ));
+            }
+            embed_text(app, text).await?
+        }
+        _ => {
+            return Err(Error::invalid(
+                "product_id",
+                "give exactly one of product_id (similar to that product) or text (matching a description)",
+            ));
+        }
+    };
+    let print = cursor::fingerprint(&[
+        SimilarProducts::NAME,
+        input.product_id.as_deref().unwrap_or(""),
+        input.text.as_deref().unwrap_or(""),
+        &serde_json::to_string(&input.filters).unwrap_or_default(),
+        &format!(
+            "{:?} {:?} {:?} {:?} {limit}",
+            input.min_similarity, input.price_tolerance_pct, input.category_scope, input.metric
+        ),
+    ]);
+    let offset = cursor::offset(input.cursor.as_deref(), &print, limit)?;
+    let options = SimilarityOptions {
+        k: (offset + limit + 1).min(cursor::MAX_DEPTH),
+        min_similarity: input.min_similarity,
+        filters,
+        metric: Some(input.metric.into()),
+        ..SimilarityOptions::default()
+    };
+    let hits = store::similarity::nearest(&app.db, &app.model, &query, &options).await?;
+    let more = hits.len() as u32 > offset + limit;
+    let page = hits
+        .into_iter()
+        .skip(offset as usize)
+        .take(limit as usize)
+        .collect();
+    Ok(Output {
+        results: Hit::from_vector(page),
+        next_cursor: cursor::next(offset + limit, &print, more),
+    })
 }
 
 /// Applies the category scope of the source product's `category`.

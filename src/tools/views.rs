@@ -4,7 +4,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::store::{Product, ProductFilters, VectorSearchResult};
+use crate::app::App;
+use crate::store::{self, Product, ProductFilters, VectorSearchResult};
 use crate::{Error, Result};
 
 /// Most results a call may ask for.
@@ -70,6 +71,10 @@ pub struct Hit {
     /// Its rank among meaning (embedding) matches, when a semantic search contributed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub semantic_rank: Option<u32>,
+    /// Cosine similarity to the user's taste (preference vector), when the results were
+    /// personalised for a `user_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub personal_similarity: Option<f64>,
 }
 
 impl Hit {
@@ -81,6 +86,7 @@ impl Hit {
                 product: h.product.into(),
                 keyword_rank: None,
                 semantic_rank: None,
+                personal_similarity: None,
             })
             .collect()
     }
@@ -150,6 +156,37 @@ impl Filters {
             exclude_ids: self.exclude_ids.clone(),
         })
     }
+}
+
+/// [`Filters::to_store`], plus: a category filter must name a category the catalog has (a
+/// misspelt category would otherwise silently match nothing, or exclude nothing).
+pub async fn resolve_filters(app: &App, filters: &Filters, prefix: &str) -> Result<ProductFilters> {
+    let resolved = filters.to_store(prefix)?;
+    for (name, value) in [
+        ("category", &resolved.category),
+        ("exclude_category", &resolved.exclude_category),
+    ] {
+        let Some(category) = value else { continue };
+        if store::products::category_exists(&app.db, category).await? {
+            continue;
+        }
+        let known: Vec<String> = store::products::categories(&app.db)
+            .await?
+            .into_iter()
+            .map(|c| c.category)
+            .collect();
+        let close = known.iter().find(|k| k.eq_ignore_ascii_case(category));
+        let hint = match close {
+            Some(k) => format!("did you mean \"{k}\"? Names are exact"),
+            None if known.len() <= 40 => format!("the categories are: {}", known.join(", ")),
+            None => "the giftvec://catalog/categories resource lists them".to_string(),
+        };
+        return Err(Error::invalid(
+            format!("{prefix}{name}"),
+            format!("no product has the category \"{category}\"; {hint}"),
+        ));
+    }
+    Ok(resolved)
 }
 
 /// Checks a list of product ids: at most [`MAX_IDS`], each 1 to [`MAX_ID_CHARS`] characters.

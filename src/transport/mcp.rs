@@ -148,10 +148,10 @@ impl ServerHandler for McpServer {
         let internal = |_| McpError::internal_error("internal error reading the catalog", None);
         let body = match request.uri.as_str() {
             CATEGORIES_URI => {
-                json!({"categories": store::products::categories(&self.app.db).await.map_err(internal)?})
+                json!({"categories": store::products::categories(&self.app.heavy).await.map_err(internal)?})
             }
             STATS_URI => serde_json::to_value(
-                store::products::stats(&self.app.db)
+                store::products::stats(&self.app.heavy)
                     .await
                     .map_err(internal)?,
             )

@@ -13,7 +13,8 @@ use sqlx::PgPool;
 
 use crate::embed_local::local_settings;
 
-async fn logged(pool: &PgPool, n: i64) {
+/// Waits until `n` searches are in the log (it is written in the background).
+pub async fn logged(pool: &PgPool, n: i64) {
     for _ in 0..100 {
         let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM search_queries")
             .fetch_one(pool)

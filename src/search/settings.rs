@@ -1,0 +1,72 @@
+//! How product search behaves by default; every value can be overridden per call where the
+//! tool exposes it.
+
+use std::time::Duration;
+
+use secrecy::SecretString;
+
+use super::fusion::RrfParams;
+
+/// Search defaults.
+#[derive(Debug, Clone)]
+pub struct SearchSettings {
+    /// Hybrid fusion weights and RRF constant.
+    pub fusion: RrfParams,
+    /// Expand queries unless a call says otherwise.
+    pub expand_by_default: bool,
+    /// How queries are expanded.
+    pub expansion: ExpansionSettings,
+    /// Share of the final score given to the user's preference similarity (0 to 1) when a
+    /// call names a user with a preference vector.
+    pub personal_weight: f64,
+}
+
+impl Default for SearchSettings {
+    fn default() -> Self {
+        Self {
+            fusion: RrfParams::default(),
+            expand_by_default: false,
+            expansion: ExpansionSettings::default(),
+            personal_weight: 0.3,
+        }
+    }
+}
+
+/// Query expansion.
+#[derive(Debug, Clone)]
+pub struct ExpansionSettings {
+    /// Most past queries used.
+    pub max_past_queries: usize,
+    /// Least cosine similarity of a past query to be used.
+    pub min_similarity: f64,
+    /// Weight of the expansions' mean vector against the query's own (1).
+    pub vector_weight: f32,
+    /// Chat model that writes rewrites, when configured.
+    pub chat: Option<ChatSettings>,
+}
+
+impl Default for ExpansionSettings {
+    fn default() -> Self {
+        Self {
+            max_past_queries: 3,
+            min_similarity: 0.75,
+            vector_weight: 0.5,
+            chat: None,
+        }
+    }
+}
+
+/// An OpenAI-compatible chat model used to rewrite queries.
+#[derive(Debug, Clone)]
+pub struct ChatSettings {
+    /// Base URL, e.g. `https://api.openai.com/v1`.
+    pub base_url: String,
+    /// API key.
+    pub api_key: Option<SecretString>,
+    /// Model name, e.g. `gpt-4o-mini`.
+    pub model: String,
+    /// Most rewrites asked for.
+    pub max_rewrites: usize,
+    /// How long to wait for the model before searching without rewrites.
+    pub timeout: Duration,
+}

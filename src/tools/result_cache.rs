@@ -1,0 +1,146 @@
+//! Results of hot identical calls, kept in process for a short while and dropped the moment
+//! the catalog changes. The database announces every change to products, embeddings and the
+//! active model on the `giftvec_catalog` channel (statement triggers); a listener bumps a
+//! generation number that is part of every key, so an entry computed before a change can
+//! never be read after it, even if it is stored after the change arrived. While the listener
+//! is not connected nothing is cached, and each (re)connection starts a new generation.
+
+use std::any::Any;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+use moka::future::Cache;
+use serde::Serialize;
+use sqlx::PgPool;
+use sqlx::postgres::PgListener;
+
+/// The channel the catalog triggers notify.
+pub const CHANNEL: &str = "giftvec_catalog";
+
+type Entry = Arc<dyn Any + Send + Sync>;
+
+/// The cache (cheap to clone; disabled when built with capacity 0).
+#[derive(Clone)]
+pub struct ResultCache {
+    inner: Option<Arc<Inner>>,
+}
+
+struct Inner {
+    entries: Cache<String, Entry>,
+    generation: AtomicU64,
+    listening: AtomicBool,
+}
+
+impl ResultCache {
+    /// A cache that never holds anything.
+    pub fn disabled() -> Self {
+        Self { inner: None }
+    }
+
+    /// Up to `capacity` results, each kept at most `ttl`, invalidated through `pool`'s
+    /// notifications (a background task listens for as long as the cache lives).
+    pub fn start(pool: PgPool, capacity: u64, ttl: Duration) -> Self {
+        if capacity == 0 {
+            return Self::disabled();
+        }
+        let inner = Arc::new(Inner {
+            entries: Cache::builder()
+                .max_capacity(capacity)
+                .time_to_live(ttl)
+                .build(),
+            generation: AtomicU64::new(0),
+            listening: AtomicBool::new(false),
+        });
+        tokio::spawn(listen(pool, Arc::downgrade(&inner)));
+        Self { inner: Some(inner) }
+    }
+
+    /// The key of a call: the tool, the model and the call's canonical arguments, under the
+    /// current generation. `None` when caching is off or not safe right now.
+    pub fn key(&self, tool: &str, model: &str, input: &impl Serialize) -> Option<String> {
+        let inner = self.inner.as_ref()?;
+        if !inner.listening.load(Ordering::Acquire) {
+            return None;
+        }
+        let generation = inner.generation.load(Ordering::Acquire);
+        let args = serde_json::to_string(input).ok()?;
+        Some(format!("{generation}\u{1f}{tool}\u{1f}{model}\u{1f}{args}"))
+    }
+
+    /// The stored result under `key`, if any.
+    pub async fn get<T: Clone + Send + Sync + 'static>(&self, key: &str) -> Option<T> {
+        let entry = self.inner.as_ref()?.entries.get(key).await?;
+        entry.downcast_ref::<T>().cloned()
+    }
+
+    /// Stores `value` under `key` (from [`ResultCache::key`], taken before computing it).
+    pub async fn put<T: Send + Sync + 'static>(&self, key: String, value: T) {
+        if let Some(inner) = &self.inner {
+            inner.entries.insert(key, Arc::new(value)).await;
+        }
+    }
+
+    /// Entries held now (tests, metrics).
+    pub async fn entry_count(&self) -> u64 {
+        match &self.inner {
+            None => 0,
+            Some(inner) => {
+                inner.entries.run_pending_tasks().await;
+                inner.entries.entry_count()
+            }
+        }
+    }
+
+    /// Whether results are being cached right now (enabled and listening).
+    pub fn is_active(&self) -> bool {
+        self.inner
+            .as_ref()
+            .is_some_and(|i| i.listening.load(Ordering::Acquire))
+    }
+}
+
+impl Inner {
+    fn invalidate(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        self.entries.invalidate_all();
+    }
+}
+
+async fn listen(pool: PgPool, cache: std::sync::Weak<Inner>) {
+    loop {
+        let Some(inner) = cache.upgrade() else { return };
+        match PgListener::connect_with(&pool).await {
+            Ok(mut listener) => match listener.listen(CHANNEL).await {
+                Ok(()) => {
+                    inner.invalidate();
+                    inner.listening.store(true, Ordering::Release);
+                    drop(inner);
+                    follow(&mut listener, &cache).await;
+                }
+                Err(err) => tracing::warn!(error = %err, "result cache: LISTEN failed"),
+            },
+            Err(err) => tracing::warn!(error = %err, "result cache: cannot connect to listen"),
+        }
+        let Some(inner) = cache.upgrade() else { return };
+        inner.listening.store(false, Ordering::Release);
+        inner.invalidate();
+        drop(inner);
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+/// Invalidates on every notification until the connection is lost or the cache is dropped.
+async fn follow(listener: &mut PgListener, cache: &std::sync::Weak<Inner>) {
+    loop {
+        let received = listener.try_recv().await;
+        let Some(inner) = cache.upgrade() else { return };
+        match received {
+            Ok(Some(_)) => inner.invalidate(),
+            Ok(None) | Err(_) => {
+                tracing::warn!("result cache: lost the notification connection; not caching");
+                return;
+            }
+        }
+    }
+}
