@@ -17,7 +17,7 @@ pub struct App {
     /// Connection pool to PostgreSQL + pgvector for interactive queries (lookups, searches).
     pub db: PgPool,
     /// A small separate pool for heavy, non-interactive queries (analytics aggregates, the
-    /// search log, past-query lookups), so that they can never take every connection from
+    /// search log, find_similar_queries), so that they can never take every connection from
     /// the interactive tools. The same pool as `db` when not configured apart.
     pub heavy: PgPool,
     /// The embedding service.

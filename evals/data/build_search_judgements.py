@@ -193,7 +193,7 @@ def main():
     check = "--check" in sys.argv[1:]
     catalog = [json.loads(l) for l in (HERE / "demo_catalog.jsonl").read_text(encoding="utf-8").splitlines()]
     cat = {p["id"]: p for p in catalog}
-    files = {"search_judgements.jsonl": labelled(cat), "personal_judgements.jsonl": personal(catalog)}
+    files = {"search_judgements.jsonl": labelled(cat), "personal_judgements.jsonl": personal(cat)}
     stale = []
     for name, text in files.items():
         path = HERE / name
@@ -206,23 +206,19 @@ def main():
         sys.exit(f"out of date: {', '.join(stale)}; run evals/data/build_search_judgements.py")
 
 
-def personal(catalog):
+def personal(cat):
     lines = []
-    categories = sorted({p["category"] for p in catalog})
+    categories = sorted({p["category"] for p in cat.values()})
     for i, category in enumerate(categories):
-        members = sorted(p["id"] for p in catalog if p["category"] == category)
+        members = sorted(pid for pid, p in cat.items() if p["category"] == category)
         liked = members[:3]
         query, flt = GENERIC[i % len(GENERIC)]
         flt = dict(flt, exclude_ids=liked)
-        judged = {pid: 2 for pid in members if fits(cat_of(catalog, pid), flt)}
+        judged = {pid: 2 for pid in members if fits(cat[pid], flt)}
         user = "shopper-" + members[0].rsplit("-", 1)[0]
         lines.append(json.dumps({"id": f"p{i + 1:03d}", "query": query, "filters": flt, "user_id": user,
                                  "liked": liked, "judgements": judged}))
     return "\n".join(lines) + "\n"
-
-
-def cat_of(catalog, pid):
-    return next(p for p in catalog if p["id"] == pid)
 
 
 def labelled(cat):

@@ -57,7 +57,7 @@ pub struct DatabaseArgs {
     pub db_max_connections: u32,
 
     /// Connections of a separate pool for heavy queries (search analytics, the search log,
-    /// past-query lookups) so they never starve interactive tools; 0 shares the main pool.
+    /// find_similar_queries) so they never starve interactive tools; 0 shares the main pool.
     #[arg(
         long,
         env = "GIFTVEC_DB_HEAVY_CONNECTIONS",

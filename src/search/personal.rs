@@ -15,19 +15,11 @@ use crate::store;
 /// Re-ranks `hits` (best first) for `user_id` with weight `weight` (0 to 1). Returns whether
 /// the user had a preference vector (and so whether anything changed).
 pub async fn rerank(app: &App, user_id: &str, weight: f64, hits: &mut [SearchHit]) -> Result<bool> {
-    let Some(preference) = store::people::preference(&app.db, &app.model, user_id).await? else {
+    let ids: Vec<String> = hits.iter().map(|h| h.product.id.clone()).collect();
+    let Some(similarity) = store::people::taste(&app.db, &app.model, user_id, &ids).await? else {
         return Ok(false);
     };
-    if hits.is_empty() {
-        return Ok(true);
-    }
-    let ids: Vec<String> = hits.iter().map(|h| h.product.id.clone()).collect();
-    let similarity: HashMap<String, f64> =
-        store::people::similarities(&app.db, &app.model, &preference, &ids)
-            .await?
-            .into_iter()
-            .collect();
-    apply(hits, &similarity, weight);
+    apply(hits, &similarity.into_iter().collect(), weight);
     Ok(true)
 }
 

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::expansion::{self, Expanded, Expansion};
+use super::expansion::{self, Expansion};
 use super::fusion::{RrfParams, rrf};
 use super::personal;
 use crate::app::App;
@@ -83,13 +83,23 @@ pub struct SearchOutcome {
 /// Candidates a personal re-rank chooses from (at least).
 const PERSONAL_POOL: u32 = 200;
 
-fn cursor_depth_cap() -> u32 {
-    store::similarity::MAX_K
-}
-
-/// Candidates taken from each source before fusion or re-ranking.
+/// Candidates taken from each source before fusion.
 fn candidates(limit: u32) -> u32 {
     (limit * 5).clamp(50, 1000).max(limit)
+}
+
+impl SearchOutcome {
+    /// Hits ranked by `mode`, nothing else known yet.
+    fn ranked(hits: Vec<SearchHit>, mode: Mode) -> Self {
+        Self {
+            hits,
+            mode,
+            degraded: None,
+            embedding: None,
+            expansions: Vec::new(),
+            personalised: false,
+        }
+    }
 }
 
 /// Runs a search.
@@ -98,7 +108,7 @@ pub async fn search(app: &App, request: &SearchRequest<'_>) -> Result<SearchOutc
     // A re-rank needs room below the page to pull items up from, and the same room whatever
     // the page size, so that a page of 10 is the top of a page of 100.
     let pool = if personal {
-        request.depth.clamp(PERSONAL_POOL, cursor_depth_cap())
+        request.depth.clamp(PERSONAL_POOL, store::similarity::MAX_K)
     } else {
         request.depth
     };
@@ -116,11 +126,7 @@ pub async fn search(app: &App, request: &SearchRequest<'_>) -> Result<SearchOutc
                 let expanded = if request.expand {
                     expansion::expand(app, request.query, &embedding).await
                 } else {
-                    Expanded {
-                        expansions: Vec::new(),
-                        vector: embedding.clone(),
-                        text: request.query.to_string(),
-                    }
+                    expansion::unexpanded(request.query, &embedding)
                 };
                 let mut outcome = if mode == Mode::Semantic {
                     semantic(app, &expanded.vector, pool, request.filters).await?
@@ -129,7 +135,8 @@ pub async fn search(app: &App, request: &SearchRequest<'_>) -> Result<SearchOutc
                         text: &expanded.text,
                         vector: &expanded.vector,
                     };
-                    hybrid(app, sources, pool, request.filters, request.fusion).await?
+                    let sizes = (pool, candidates(request.depth));
+                    hybrid(app, sources, sizes, request.filters, request.fusion).await?
                 };
                 outcome.embedding = Some(embedding);
                 outcome.expansions = expanded.expansions;
@@ -181,23 +188,20 @@ async fn keyword(
     degraded: Option<String>,
 ) -> Result<SearchOutcome> {
     let hits = store::keyword::search(&app.db, query, filters, i64::from(limit)).await?;
+    let hits = hits
+        .into_iter()
+        .enumerate()
+        .map(|(i, h)| SearchHit {
+            product: h.product,
+            score: h.rank,
+            keyword_rank: Some(i as u32 + 1),
+            semantic_rank: None,
+            personal_similarity: None,
+        })
+        .collect();
     Ok(SearchOutcome {
-        hits: hits
-            .into_iter()
-            .enumerate()
-            .map(|(i, h)| SearchHit {
-                product: h.product,
-                score: h.rank,
-                keyword_rank: Some(i as u32 + 1),
-                semantic_rank: None,
-                personal_similarity: None,
-            })
-            .collect(),
-        mode: Mode::Keyword,
         degraded,
-        embedding: None,
-        expansions: Vec::new(),
-        personalised: false,
+        ..SearchOutcome::ranked(hits, Mode::Keyword)
     })
 }
 
@@ -213,24 +217,18 @@ async fn semantic(
         ..SimilarityOptions::default()
     };
     let hits = store::similarity::nearest(&app.db, &app.model, query, &options).await?;
-    Ok(SearchOutcome {
-        hits: hits
-            .into_iter()
-            .enumerate()
-            .map(|(i, h)| SearchHit {
-                product: h.product,
-                score: h.similarity,
-                keyword_rank: None,
-                semantic_rank: Some(i as u32 + 1),
-                personal_similarity: None,
-            })
-            .collect(),
-        mode: Mode::Semantic,
-        degraded: None,
-        embedding: None,
-        expansions: Vec::new(),
-        personalised: false,
-    })
+    let hits = hits
+        .into_iter()
+        .enumerate()
+        .map(|(i, h)| SearchHit {
+            product: h.product,
+            score: h.similarity,
+            keyword_rank: None,
+            semantic_rank: Some(i as u32 + 1),
+            personal_similarity: None,
+        })
+        .collect();
+    Ok(SearchOutcome::ranked(hits, Mode::Semantic))
 }
 
 /// What hybrid search matches: words from `text`, meaning from `vector`.
@@ -239,14 +237,16 @@ struct Sources<'a> {
     vector: &'a Embedding,
 }
 
+/// Fuses keyword and semantic candidates; `limit` fused results are kept, from
+/// `per_source` candidates of each source.
 async fn hybrid(
     app: &App,
     sources: Sources<'_>,
-    limit: u32,
+    (limit, per_source): (u32, u32),
     filters: &ProductFilters,
     fusion: RrfParams,
 ) -> Result<SearchOutcome> {
-    let n = candidates(limit);
+    let n = per_source.max(limit);
     let options = SimilarityOptions {
         k: n,
         filters: filters.clone(),
@@ -280,12 +280,5 @@ async fn hybrid(
             })
         })
         .collect();
-    Ok(SearchOutcome {
-        hits,
-        mode: Mode::Hybrid,
-        degraded: None,
-        embedding: None,
-        expansions: Vec::new(),
-        personalised: false,
-    })
+    Ok(SearchOutcome::ranked(hits, Mode::Hybrid))
 }

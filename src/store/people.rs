@@ -6,24 +6,6 @@ use sqlx::PgPool;
 use super::{Embedding, EmbeddingModel};
 use crate::Result;
 
-/// The user's preference vector under `model`, if they have one.
-#[tracing::instrument(skip(pool), fields(model = %model.name))]
-pub async fn preference(
-    pool: &PgPool,
-    model: &EmbeddingModel,
-    user_id: &str,
-) -> Result<Option<Embedding>> {
-    let row: Option<(pgvector::Vector,)> =
-        sqlx::query_as("SELECT vector FROM user_preferences WHERE user_id = $1 AND model = $2")
-            .bind(user_id)
-            .bind(&model.name)
-            .fetch_optional(pool)
-            .await?;
-    row.map(|(v,)| Embedding::new(v.to_vec(), model.dimensions as usize))
-        .transpose()
-        .map_err(|err| crate::Error::Internal(Box::new(err)))
-}
-
 /// Sets the user's preference vector under `model` outright (imports, tests, evals).
 #[tracing::instrument(skip(pool, vector), fields(model = %model.name))]
 pub async fn set_preference(
@@ -45,24 +27,35 @@ pub async fn set_preference(
     Ok(())
 }
 
-/// Cosine similarity of `vector` to each product's embedding under `model`, for the given
-/// ids (products without an embedding are left out).
-#[tracing::instrument(skip(pool, vector, ids), fields(model = %model.name, n = ids.len()))]
-pub async fn similarities(
+/// Cosine similarity of the user's preference vector under `model` to each of `ids`
+/// embeddings, in one round trip: `None` when the user has no preference vector (products
+/// without an embedding are left out).
+#[tracing::instrument(skip(pool, ids), fields(model = %model.name, n = ids.len()))]
+pub async fn taste(
     pool: &PgPool,
     model: &EmbeddingModel,
-    vector: &Embedding,
+    user_id: &str,
     ids: &[String],
-) -> Result<Vec<(String, f64)>> {
+) -> Result<Option<Vec<(String, f64)>>> {
     let d = model.dimensions;
     let sql = format!(
-        "SELECT product_id, (1 - (embedding::vector({d}) <=> $1::vector({d})))::float8
-         FROM product_embeddings WHERE model = $2 AND product_id = ANY($3)"
+        "SELECT e.product_id, (1 - (e.embedding::vector({d}) <=> u.vector::vector({d})))::float8
+         FROM user_preferences u
+         LEFT JOIN product_embeddings e ON e.model = u.model AND e.product_id = ANY($3)
+         WHERE u.user_id = $1 AND u.model = $2"
     );
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(vector.to_pgvector())
+    let rows: Vec<(Option<String>, Option<f64>)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(user_id)
         .bind(&model.name)
         .bind(ids)
         .fetch_all(pool)
-        .await?)
+        .await?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(
+        rows.into_iter()
+            .filter_map(|(id, similarity)| Some((id?, similarity?)))
+            .collect(),
+    ))
 }

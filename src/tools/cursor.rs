@@ -23,6 +23,15 @@ pub fn fingerprint(parts: &[&str]) -> String {
         .collect()
 }
 
+/// Fingerprint of a tool call's arguments, all but its `cursor`.
+pub fn request_fingerprint(tool: &str, input: &impl serde::Serialize) -> String {
+    let mut args = serde_json::to_value(input).unwrap_or_default();
+    if let Some(map) = args.as_object_mut() {
+        map.remove("cursor");
+    }
+    fingerprint(&[tool, &args.to_string()])
+}
+
 /// The position `cursor` points at (0 without a cursor), checked against the request.
 pub fn offset(cursor: Option<&str>, fingerprint: &str, limit: u32) -> Result<u32> {
     let Some(cursor) = cursor else { return Ok(0) };

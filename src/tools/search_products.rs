@@ -156,8 +156,7 @@ impl Tool for SearchProducts {
     async fn call(app: &App, input: Input) -> Result<Output> {
         let started = std::time::Instant::now();
         // Expanded and personal results depend on more than the catalog: not cached.
-        let cacheable =
-            input.user_id.is_none() && !input.expand.unwrap_or(app.search.expand_by_default);
+        let cacheable = input.user_id.is_none() && !expands(app, &input);
         let key = cacheable
             .then(|| app.results.key(Self::NAME, &app.model.name, &input))
             .flatten();
@@ -169,7 +168,8 @@ impl Tool for SearchProducts {
         }
         let (output, entry) = search(app, &input).await?;
         log(app, &input, &entry, started.elapsed());
-        if let Some(key) = key {
+        // A fallback answer must not outlive the embedder's outage.
+        if let Some(key) = key.filter(|_| !output.degraded) {
             app.results
                 .put(
                     key,
@@ -182,6 +182,11 @@ impl Tool for SearchProducts {
         }
         Ok(output)
     }
+}
+
+/// Whether this call expands its query (its own choice, else the server's default).
+fn expands(app: &App, input: &Input) -> bool {
+    input.expand.unwrap_or(app.search.expand_by_default)
 }
 
 /// A cached answer with what its log line needs.
@@ -233,14 +238,7 @@ async fn search(app: &App, input: &Input) -> Result<(Output, LogEntry)> {
         .unwrap_or_default()
         .resolve(app.search.fusion)?;
     let filters = resolve_filters(app, &input.filters, "filters.").await?;
-    let print = cursor::fingerprint(&[
-        SearchProducts::NAME,
-        &serde_json::to_string(&Input {
-            cursor: None,
-            ..input.clone()
-        })
-        .unwrap_or_default(),
-    ]);
+    let print = cursor::request_fingerprint(SearchProducts::NAME, &input);
     let offset = cursor::offset(input.cursor.as_deref(), &print, limit)?;
     let request = SearchRequest {
         query: &input.query,
@@ -248,7 +246,7 @@ async fn search(app: &App, input: &Input) -> Result<(Output, LogEntry)> {
         depth: (offset + limit + 1).min(cursor::MAX_DEPTH),
         filters: &filters,
         fusion,
-        expand: input.expand.unwrap_or(app.search.expand_by_default),
+        expand: expands(app, input),
         user_id: input.user_id.as_deref(),
         personal_weight,
     };

@@ -168,16 +168,7 @@ async fn similar(app: &App, input: Input) -> Result<Output> {
             ));
         }
     };
-    let print = cursor::fingerprint(&[
-        SimilarProducts::NAME,
-        input.product_id.as_deref().unwrap_or(""),
-        input.text.as_deref().unwrap_or(""),
-        &serde_json::to_string(&input.filters).unwrap_or_default(),
-        &format!(
-            "{:?} {:?} {:?} {:?} {limit}",
-            input.min_similarity, input.price_tolerance_pct, input.category_scope, input.metric
-        ),
-    ]);
+    let print = cursor::request_fingerprint(SimilarProducts::NAME, &input);
     let offset = cursor::offset(input.cursor.as_deref(), &print, limit)?;
     let options = SimilarityOptions {
         k: (offset + limit + 1).min(cursor::MAX_DEPTH),

@@ -90,10 +90,16 @@ async fn keyword_semantic_and_hybrid_modes(pool: PgPool) {
 async fn an_embedder_that_is_down_falls_back_to_keyword_search(pool: PgPool) {
     let fake = Fake::start(4).await;
     let embedder = Embedder::new(&fake.settings(4), Some(pool.clone())).unwrap();
-    let app = App::with_embedder(pool.clone(), embedder).await.unwrap();
+    let mut app = App::with_embedder(pool.clone(), embedder).await.unwrap();
     giftvec::store::products::upsert_batch(&pool, &crate::common::products(40))
         .await
         .unwrap();
+    app.results = giftvec::tools::result_cache::ResultCache::start(
+        pool.clone(),
+        100,
+        std::time::Duration::from_secs(600),
+    );
+    crate::result_cache::listening(&app.results).await;
     drop(fake); // the OpenAI-speaking server is gone
 
     for mode in ["hybrid", "semantic"] {
@@ -112,9 +118,15 @@ async fn an_embedder_that_is_down_falls_back_to_keyword_search(pool: PgPool) {
         );
         assert!(!out.results.is_empty(), "keyword results still come back");
     }
-    // Without a fallback (keyword asked for), nothing is degraded.
+    assert_eq!(
+        app.results.entry_count().await,
+        0,
+        "a fallback answer is not cached: it must not outlive the outage"
+    );
+    // Without a fallback (keyword asked for), nothing is degraded, and the answer is cached.
     let out = search(&app, json!({"query": "espresso gift", "mode": "keyword"})).await;
     assert!(!out.degraded);
+    assert_eq!(app.results.entry_count().await, 1);
 }
 
 #[sqlx::test]
