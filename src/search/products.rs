@@ -31,7 +31,7 @@ pub enum Mode {
 pub struct SearchHit {
     /// The product.
     pub product: Product,
-    /// Relevance under the mode used (cosine for semantic, ts_rank_cd for keyword, RRF for
+    /// Relevance under the mode used (cosine for semantic, ts_rank for keyword, RRF for
     /// hybrid; after a personal re-rank, the blend described in [`super::personal`]).
     pub score: f64,
     /// 1-based rank in the keyword results, if there.

@@ -1,6 +1,6 @@
 //! Keyword search over the generated `search_tsv` column: the request's lexemes OR-ed
 //! (`giftvec_keyword_query`: a sentence AND-ed almost never matches a product; web-search
-//! syntax — quotes, "or", -exclusion — is honoured when used), ranked by `ts_rank_cd`, with the
+//! syntax — quotes, "or", -exclusion — is honoured when used), ranked by `ts_rank`, with the
 //! same filters as vector search, all bound parameters.
 
 use serde::Serialize;
@@ -15,7 +15,7 @@ use crate::Result;
 pub struct KeywordHit {
     /// The product.
     pub product: Product,
-    /// `ts_rank_cd` of the product for the query (higher is better).
+    /// `ts_rank` of the product for the query (higher is better).
     pub rank: f64,
 }
 
@@ -29,7 +29,7 @@ struct Row {
 const SEARCH: &str = concat!(
     "SELECT ",
     product_columns!(),
-    ", ts_rank_cd(p.search_tsv, q.q)::float8 AS rank
+    ", ts_rank(p.search_tsv, q.q)::float8 AS rank
      FROM products p, giftvec_keyword_query($1) AS q(q)
      WHERE p.search_tsv @@ q.q",
     product_filters!(),

@@ -220,7 +220,7 @@ async fn the_demo_catalog_imports_cleanly_and_is_searchable(pool: PgPool) {
     assert_eq!(undescribed, 0);
     let top: Vec<String> = sqlx::query_scalar(
         "SELECT category FROM products, giftvec_keyword_query('gift for my dad who loves fishing') q
-         WHERE search_tsv @@ q ORDER BY ts_rank_cd(search_tsv, q) DESC, id LIMIT 5",
+         WHERE search_tsv @@ q ORDER BY ts_rank(search_tsv, q) DESC, id LIMIT 5",
     )
     .fetch_all(&pool)
     .await

@@ -106,11 +106,11 @@ async fn hybrid_search_fuses_keyword_and_vector_ranks_with_rrf(pool: PgPool) {
     let query = common::random_vector(&mut rng, 16);
     let (k, candidates, rrf_k, w_kw, w_sem) = (10usize, 50usize, 60.0, 0.5, 1.0);
 
-    // Oracle: exact keyword ranking (ts_rank_cd over every matching row) and exact semantic
+    // Oracle: exact keyword ranking (ts_rank over every matching row) and exact semantic
     // ranking, fused here.
     let keyword: Vec<String> = sqlx::query_scalar(
         "SELECT id FROM products, giftvec_keyword_query($1) q
-         WHERE search_tsv @@ q ORDER BY ts_rank_cd(search_tsv, q) DESC, id LIMIT $2",
+         WHERE search_tsv @@ q ORDER BY ts_rank(search_tsv, q) DESC, id LIMIT $2",
     )
     .bind(text)
     .bind(candidates as i64)
