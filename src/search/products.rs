@@ -214,6 +214,7 @@ async fn semantic(
     let options = SimilarityOptions {
         k: limit,
         filters: filters.clone(),
+        ef_search: app.search.ef_search,
         ..SimilarityOptions::default()
     };
     let hits = store::similarity::nearest(&app.db, &app.model, query, &options).await?;
@@ -250,6 +251,7 @@ async fn hybrid(
     let options = SimilarityOptions {
         k: n,
         filters: filters.clone(),
+        ef_search: app.search.ef_search,
         ..SimilarityOptions::default()
     };
     let (semantic, keyword) = tokio::try_join!(

@@ -19,6 +19,9 @@ pub struct SearchSettings {
     /// Share of the final score given to the user's preference similarity (0 to 1) when a
     /// call names a user with a preference vector.
     pub personal_weight: f64,
+    /// HNSW candidate list per vector query (recall against speed; docs/search.md has the
+    /// sweep: 100 suits catalogs up to ~100k, larger ones need more).
+    pub ef_search: u32,
 }
 
 impl Default for SearchSettings {
@@ -28,6 +31,7 @@ impl Default for SearchSettings {
             expand_by_default: false,
             expansion: ExpansionSettings::default(),
             personal_weight: 0.3,
+            ef_search: 100,
         }
     }
 }

@@ -175,7 +175,7 @@ async fn similar(app: &App, input: Input) -> Result<Output> {
         min_similarity: input.min_similarity,
         filters,
         metric: Some(input.metric.into()),
-        ..SimilarityOptions::default()
+        ef_search: app.search.ef_search,
     };
     let hits = store::similarity::nearest(&app.db, &app.model, &query, &options).await?;
     let more = hits.len() as u32 > offset + limit;
