@@ -189,6 +189,20 @@ pub struct EmbedArgs {
     #[arg(long, env = "GIFTVEC_EMBED_DAILY_BUDGET_USD", global = true)]
     pub embed_daily_budget_usd: Option<f64>,
 
+    /// HNSW links per node of a newly registered model's index (2-100).
+    #[arg(long, env = "GIFTVEC_HNSW_M", default_value_t = 16, global = true)]
+    pub hnsw_m: i32,
+
+    /// HNSW build candidate list of a newly registered model's index (2 × m to 1000); see
+    /// docs/search.md for the sweep behind the default.
+    #[arg(
+        long,
+        env = "GIFTVEC_HNSW_EF_CONSTRUCTION",
+        default_value_t = 128,
+        global = true
+    )]
+    pub hnsw_ef_construction: i32,
+
     /// Percentage of the budget at which a warning is logged.
     #[arg(
         long,
@@ -240,6 +254,10 @@ impl EmbedArgs {
             budget: BudgetSettings {
                 daily_usd: self.embed_daily_budget_usd,
                 warn_fraction: (self.embed_budget_warn_pct / 100.0).clamp(0.0, 1.0),
+            },
+            index: crate::store::HnswParams {
+                m: self.hnsw_m,
+                ef_construction: self.hnsw_ef_construction,
             },
         }
     }

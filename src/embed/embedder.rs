@@ -44,6 +44,7 @@ pub(super) struct Inner {
     pub(super) budget: Budget,
     pub(super) calls: Semaphore,
     pub(super) concurrency: usize,
+    index: crate::store::HnswParams,
     inflight: Mutex<HashMap<CacheKey, SharedBatch>>,
 }
 
@@ -51,6 +52,7 @@ impl Embedder {
     /// Builds the provider named by `settings` (loading the local model, or checking the
     /// OpenAI settings); `pool` persists usage and shares the budget across sidecars.
     pub fn new(settings: &EmbedderSettings, pool: Option<PgPool>) -> Result<Self, Error> {
+        settings.index.check()?;
         let (provider, default_concurrency): (Box<dyn EmbeddingProvider>, usize) =
             match &settings.provider {
                 ProviderSettings::Local { model_dir } => (
@@ -93,6 +95,7 @@ impl Embedder {
                 budget: Budget::new(pool, settings.budget),
                 calls: Semaphore::new(concurrency.max(1)),
                 concurrency: concurrency.max(1),
+                index: settings.index,
                 inflight: Mutex::new(HashMap::new()),
             }),
         }
@@ -111,7 +114,7 @@ impl Embedder {
             provider: info.provider,
             dimensions: info.dimensions as i32,
             distance: crate::store::Distance::Cosine,
-            hnsw: crate::store::HnswParams::default(),
+            hnsw: self.inner.index,
         }
     }
 

@@ -58,6 +58,8 @@ pub struct EmbedderSettings {
     pub resilience: ResilienceSettings,
     /// Daily budget.
     pub budget: BudgetSettings,
+    /// HNSW build parameters of the model's index, used when the model is first registered.
+    pub index: crate::store::HnswParams,
 }
 
 impl EmbedderSettings {
@@ -69,6 +71,7 @@ impl EmbedderSettings {
             cache: CacheSettings::default(),
             resilience: ResilienceSettings::default(),
             budget: BudgetSettings::default(),
+            index: crate::store::HnswParams::default(),
         }
     }
 }

@@ -148,6 +148,7 @@ impl Fake {
                 ..ResilienceSettings::default()
             },
             budget: BudgetSettings::default(),
+            index: Default::default(),
         }
     }
 

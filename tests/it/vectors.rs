@@ -177,3 +177,38 @@ async fn re_registering_a_model_with_another_dimension_is_refused(pool: PgPool) 
     let err = store::models::activate(&pool, "missing").await.unwrap_err();
     assert_eq!(err.code(), "not_found");
 }
+
+#[sqlx::test]
+async fn a_new_models_index_is_built_with_the_configured_hnsw_parameters(pool: PgPool) {
+    let fake = crate::fake_openai::Fake::start(8).await;
+    let mut settings = fake.settings(8);
+    settings.index = HnswParams {
+        m: 8,
+        ef_construction: 40,
+    };
+    let embedder = giftvec::embed::Embedder::new(&settings, None).unwrap();
+    let app = giftvec::app::App::with_embedder(pool.clone(), embedder)
+        .await
+        .unwrap();
+    assert_eq!(app.model.hnsw, settings.index);
+    let definition: String = sqlx::query_scalar(
+        "SELECT indexdef FROM pg_indexes WHERE indexname = giftvec_model_index_name($1)",
+    )
+    .bind(&app.model.name)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(
+        definition.contains("m='8'") && definition.contains("ef_construction='40'"),
+        "{definition}"
+    );
+
+    settings.index.ef_construction = 10;
+    let err = giftvec::embed::Embedder::new(&settings, None)
+        .err()
+        .unwrap();
+    assert_eq!(
+        err.to_string(),
+        "GIFTVEC_HNSW_EF_CONSTRUCTION must be between 2 × GIFTVEC_HNSW_M (16) and 1000, got 10"
+    );
+}

@@ -1,0 +1,1 @@
+ALTER TABLE embedding_models ALTER COLUMN hnsw_ef_construction SET DEFAULT 64;
