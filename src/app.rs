@@ -6,6 +6,7 @@ use sqlx::PgPool;
 
 use crate::Result;
 use crate::embed::{Embedder, EmbedderSettings};
+use crate::recommend::PreferenceSettings;
 use crate::search::SearchSettings;
 use crate::store::{self, DbSettings, EmbeddingModel};
 use crate::tools::dispatch::CallGate;
@@ -28,6 +29,8 @@ pub struct App {
     pub gate: Arc<CallGate>,
     /// Search defaults.
     pub search: Arc<SearchSettings>,
+    /// Event weights and the preference half-life.
+    pub preferences: Arc<PreferenceSettings>,
     /// Results of hot identical calls (disabled unless started).
     pub results: ResultCache,
 }
@@ -69,6 +72,7 @@ impl App {
             model,
             gate: Arc::new(CallGate::default()),
             search: Arc::new(SearchSettings::default()),
+            preferences: Arc::new(PreferenceSettings::default()),
             results: ResultCache::disabled(),
         })
     }

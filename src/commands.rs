@@ -10,9 +10,10 @@ use crate::app::App;
 use crate::catalog::{self, ImportOptions};
 use crate::config::{
     BackfillArgs, CallArgs, Cli, Command, ImportArgs, MigrateArgs, ModelsAction, ModelsArgs,
-    ServeArgs, WorkerArgs,
+    RebuildArgs, ServeArgs, WorkerArgs,
 };
 use crate::pipeline::{backfill, worker};
+use crate::recommend;
 use crate::store::{self, migrate};
 use crate::tools::dispatch::CallGate;
 use crate::tools::result_cache::ResultCache;
@@ -61,6 +62,11 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             let app = build_app(&cli, &settings, &args.calls).await?;
             serve_command(app, args).await
         }
+        Command::RebuildPreferences(ref args) => {
+            let mut app = App::build(&settings, &cli.embed.settings()).await?;
+            app.preferences = Arc::new(cli.preferences.settings());
+            rebuild_command(&app, args).await
+        }
         Command::Mcp(ref calls) => {
             let app = build_app(&cli, &settings, calls).await?;
             transport::mcp::serve_stdio(app).await?;
@@ -76,6 +82,7 @@ async fn build_app(cli: &Cli, db: &store::DbSettings, calls: &CallArgs) -> Resul
         Duration::from_millis(calls.call_timeout_ms.max(1)),
         Duration::from_millis(250),
     ));
+    app.preferences = Arc::new(cli.preferences.settings());
     app.search = Arc::new(calls.search.settings(
         &cli.embed.openai_base_url,
         cli.embed.openai_api_key.as_ref(),
@@ -86,6 +93,34 @@ async fn build_app(cli: &Cli, db: &store::DbSettings, calls: &CallArgs) -> Resul
         calls.search.result_cache_ttl(),
     );
     Ok(app)
+}
+
+async fn rebuild_command(app: &App, args: &RebuildArgs) -> Result<ExitCode> {
+    match &args.user {
+        Some(user) => {
+            for model in store::models::list(&app.db).await? {
+                let rebuilt = recommend::events::rebuild(app, user, &model.name).await?;
+                println!(
+                    "{user} under {}: {}",
+                    model.name,
+                    rebuilt.map_or("no events with an embedding".to_string(), |p| {
+                        format!("{} events", p.event_count)
+                    })
+                );
+            }
+        }
+        None => {
+            let mut done: Vec<_> = recommend::events::rebuild_all(app)
+                .await?
+                .into_iter()
+                .collect();
+            done.sort();
+            for (model, users) in done {
+                println!("{model}: rebuilt {users} users' preference vectors");
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn backfill_command(app: &App, args: &BackfillArgs) -> Result<ExitCode> {

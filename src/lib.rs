@@ -11,6 +11,7 @@
 //!   two-level cache, retries, circuit breaker, rate limits, cost and budget.
 //! - [`pipeline`]: keeping embeddings in step with the catalog (backfill).
 //! - [`search`]: keyword, semantic and hybrid (RRF) search with graceful degradation.
+//! - [`recommend`]: shopper events and the preference vectors they build.
 //! - [`app`]: [`app::App`], the shared state every command and tool is built on.
 //! - [`store`]: all SQL — migrations, products, embedding models, embeddings, vector search.
 //!   The typed vector API lives here: [`store::Embedding`], [`store::SimilarityOptions`],
@@ -29,6 +30,7 @@ pub mod config;
 pub mod embed;
 pub mod error;
 pub mod pipeline;
+pub mod recommend;
 pub mod search;
 pub mod store;
 pub mod tools;

@@ -2,9 +2,11 @@
 //! `GIFTVEC_*`); `giftvec --help` and `giftvec <command> --help` list them all.
 
 mod embed;
+mod preferences;
 mod search;
 
 pub use embed::{EmbedArgs, EmbedderKind};
+pub use preferences::PreferenceArgs;
 pub use search::SearchArgs;
 
 use std::path::PathBuf;
@@ -27,6 +29,10 @@ pub struct Cli {
     /// Embedding provider, cache, resilience and budget.
     #[command(flatten)]
     pub embed: EmbedArgs,
+
+    /// Event weights and preference decay.
+    #[command(flatten)]
+    pub preferences: PreferenceArgs,
 
     /// Log filter, tracing syntax (e.g. `info`, `giftvec=debug,sqlx=warn`).
     #[arg(long, env = "GIFTVEC_LOG", default_value = "info", global = true)]
@@ -129,6 +135,9 @@ pub enum Command {
     Serve(ServeArgs),
     /// Serve the tools over MCP on stdin/stdout (for local agents and the MCP Inspector).
     Mcp(CallArgs),
+    /// Recompute users' preference vectors from their events (after a model switch, or to
+    /// check the incremental updates), for one user or all.
+    RebuildPreferences(RebuildArgs),
 }
 
 /// Limits on tool calls, for every transport.
@@ -145,6 +154,14 @@ pub struct CallArgs {
 
     #[command(flatten)]
     pub search: SearchArgs,
+}
+
+/// `giftvec rebuild-preferences`.
+#[derive(Debug, Clone, Args)]
+pub struct RebuildArgs {
+    /// Only this user (default: every user with events).
+    #[arg(long)]
+    pub user: Option<String>,
 }
 
 /// `giftvec backfill`.

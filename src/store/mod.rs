@@ -4,6 +4,7 @@
 
 mod embedding;
 pub mod embeddings;
+pub mod events;
 pub mod jobs;
 pub mod keyword;
 pub mod migrate;

@@ -9,6 +9,7 @@ pub mod embed_text;
 pub mod embedding_status;
 pub mod find_similar_queries;
 pub mod get_product;
+pub mod record_event;
 pub mod result_cache;
 mod schema;
 pub mod search_products;
@@ -133,6 +134,7 @@ static CATALOG: LazyLock<Vec<ToolEntry>> = LazyLock::new(|| {
         entry::<find_similar_queries::FindSimilarQueries>(),
         entry::<search_stats::SearchStatsTool>(),
         entry::<embedding_status::EmbeddingStatusTool>(),
+        entry::<record_event::RecordEvent>(),
     ]
 });
 

@@ -7,6 +7,7 @@ mod common;
 mod embed_cache;
 mod embed_local;
 mod embed_openai;
+mod events;
 mod fake_openai;
 mod import;
 mod migrations;

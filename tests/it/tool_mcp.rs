@@ -23,6 +23,7 @@ fn calls() -> Value {
         {"tool": "get_product", "arguments": {"product_id": "no-such-product"}},
         {"tool": "search_products", "arguments": {"query": "tea", "limit": 0}},
         {"tool": "embedding_status", "arguments": {}},
+        {"tool": "record_event", "arguments": {"user_id": "mcp-shopper", "product_id": "coffee-tea-005", "kind": "like"}},
     ])
 }
 
@@ -54,11 +55,16 @@ fn check(result: &Value) {
             "embed_text",
             "find_similar_queries",
             "search_stats",
-            "embedding_status"
+            "embedding_status",
+            "record_event"
         ]
     );
     for tool in tools {
-        assert_eq!(tool["readOnlyHint"], true);
+        assert_eq!(
+            tool["readOnlyHint"],
+            tool["name"] != "record_event",
+            "only record_event writes"
+        );
         assert_eq!(
             (
                 tool["has_input_schema"].as_bool(),
@@ -99,6 +105,12 @@ fn check(result: &Value) {
             .as_str()
             .unwrap()
             .starts_with("limit: must be between 1 and 100")
+    );
+    assert_eq!(calls[7]["is_error"], false, "{}", calls[7]);
+    assert_eq!(calls[7]["structured"]["recorded"], true);
+    assert_eq!(
+        calls[7]["structured"]["preference_models"],
+        json!(["all-MiniLM-L6-v2"])
     );
     assert_eq!(calls[6]["is_error"], false);
     assert_eq!(

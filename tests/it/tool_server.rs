@@ -65,7 +65,8 @@ async fn every_tool_over_json_rpc_http_and_websocket(pool: PgPool) {
             "embed_text",
             "find_similar_queries",
             "search_stats",
-            "embedding_status"
+            "embedding_status",
+            "record_event"
         ]
     );
 
@@ -123,6 +124,25 @@ async fn every_tool_over_json_rpc_http_and_websocket(pool: PgPool) {
         .unwrap();
     assert_eq!(embedded["dimensions"], 384);
     assert_eq!(embedded["embeddings"][0].as_array().unwrap().len(), 384);
+    let event = call(
+        &ws,
+        "record_event",
+        json!({"user_id": "rpc-shopper", "product_id": id, "kind": "purchase", "client_event_id": "e1"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(event["recorded"], true);
+    let replay = call(
+        &http,
+        "record_event",
+        json!({"user_id": "rpc-shopper", "product_id": id, "kind": "purchase", "client_event_id": "e1"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (replay["recorded"].clone(), replay["event_id"].clone()),
+        (json!(false), event["event_id"].clone())
+    );
 }
 
 #[sqlx::test]

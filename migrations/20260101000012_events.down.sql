@@ -1,0 +1,2 @@
+DROP TABLE IF EXISTS events;
+DROP FUNCTION IF EXISTS giftvec_events_append_only();

@@ -1,0 +1,6 @@
+//! Recommendations: shopper events and the preference vectors they build.
+
+pub mod events;
+pub mod preference;
+
+pub use preference::{Preference, PreferenceSettings};
