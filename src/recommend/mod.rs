@@ -2,5 +2,6 @@
 
 pub mod events;
 pub mod preference;
+pub mod recipients;
 
 pub use preference::{Preference, PreferenceSettings};

@@ -12,6 +12,7 @@ pub mod models;
 pub mod people;
 pub mod products;
 pub mod queries;
+pub mod recipients;
 pub mod similarity;
 pub mod usage;
 

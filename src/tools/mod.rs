@@ -9,12 +9,14 @@ pub mod embed_text;
 pub mod embedding_status;
 pub mod find_similar_queries;
 pub mod get_product;
+pub mod get_recipient;
 pub mod record_event;
 pub mod result_cache;
 mod schema;
 pub mod search_products;
 pub mod search_stats;
 pub mod similar_products;
+pub mod upsert_recipient;
 pub mod views;
 
 use std::future::Future;
@@ -135,6 +137,9 @@ static CATALOG: LazyLock<Vec<ToolEntry>> = LazyLock::new(|| {
         entry::<search_stats::SearchStatsTool>(),
         entry::<embedding_status::EmbeddingStatusTool>(),
         entry::<record_event::RecordEvent>(),
+        entry::<upsert_recipient::UpsertRecipient>(),
+        entry::<get_recipient::GetRecipient>(),
+        entry::<get_recipient::DeleteRecipient>(),
     ]
 });
 

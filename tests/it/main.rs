@@ -12,6 +12,7 @@ mod fake_openai;
 mod import;
 mod migrations;
 mod pipeline;
+mod recipients;
 mod redis_server;
 mod result_cache;
 mod search;

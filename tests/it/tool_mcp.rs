@@ -24,6 +24,8 @@ fn calls() -> Value {
         {"tool": "search_products", "arguments": {"query": "tea", "limit": 0}},
         {"tool": "embedding_status", "arguments": {}},
         {"tool": "record_event", "arguments": {"user_id": "mcp-shopper", "product_id": "coffee-tea-005", "kind": "like"}},
+        {"tool": "upsert_recipient", "arguments": {"user_id": "mcp-shopper", "name": "my sister", "interests": ["espresso"]}},
+        {"tool": "get_recipient", "arguments": {"user_id": "mcp-shopper", "recipient_id": "no-such-recipient"}},
     ])
 }
 
@@ -56,14 +58,18 @@ fn check(result: &Value) {
             "find_similar_queries",
             "search_stats",
             "embedding_status",
-            "record_event"
+            "record_event",
+            "upsert_recipient",
+            "get_recipient",
+            "delete_recipient"
         ]
     );
     for tool in tools {
+        let writes = ["record_event", "upsert_recipient", "delete_recipient"];
         assert_eq!(
             tool["readOnlyHint"],
-            tool["name"] != "record_event",
-            "only record_event writes"
+            !writes.contains(&tool["name"].as_str().unwrap()),
+            "{tool}"
         );
         assert_eq!(
             (
@@ -112,6 +118,9 @@ fn check(result: &Value) {
         calls[7]["structured"]["preference_models"],
         json!(["all-MiniLM-L6-v2"])
     );
+    assert_eq!(calls[8]["is_error"], false, "{}", calls[8]);
+    assert_eq!(calls[8]["structured"]["has_profile_vector"], true);
+    assert_eq!(calls[9]["structured"]["code"], "not_found");
     assert_eq!(calls[6]["is_error"], false);
     assert_eq!(
         calls[6]["structured"]["models"][0]["model"],

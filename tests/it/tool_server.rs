@@ -66,7 +66,10 @@ async fn every_tool_over_json_rpc_http_and_websocket(pool: PgPool) {
             "find_similar_queries",
             "search_stats",
             "embedding_status",
-            "record_event"
+            "record_event",
+            "upsert_recipient",
+            "get_recipient",
+            "delete_recipient"
         ]
     );
 
@@ -143,6 +146,20 @@ async fn every_tool_over_json_rpc_http_and_websocket(pool: PgPool) {
         (replay["recorded"].clone(), replay["event_id"].clone()),
         (json!(false), event["event_id"].clone())
     );
+    let saved = call(
+        &http,
+        "upsert_recipient",
+        json!({"user_id": "rpc-shopper", "name": "my dad", "liked_product_ids": [id]}),
+    )
+    .await
+    .unwrap();
+    let who = json!({"user_id": "rpc-shopper", "recipient_id": saved["recipient"]["id"]});
+    let read = call(&ws, "get_recipient", who.clone()).await.unwrap();
+    assert_eq!(read["recipient"], saved["recipient"]);
+    let gone = call(&http, "delete_recipient", who.clone()).await.unwrap();
+    assert_eq!(gone["deleted"], saved["recipient"]["id"]);
+    let err = call(&http, "get_recipient", who).await.unwrap_err();
+    assert_eq!(err["data"]["code"], "not_found");
 }
 
 #[sqlx::test]

@@ -1,0 +1,77 @@
+//! `get_recipient` and `delete_recipient`: read or remove a saved recipient.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::Tool;
+use crate::app::App;
+use crate::store::recipients::{self, Recipient};
+use crate::{Error, Result};
+
+/// The `get_recipient` tool.
+pub struct GetRecipient;
+
+/// The `delete_recipient` tool.
+pub struct DeleteRecipient;
+
+/// Which recipient.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Input {
+    /// The shopping user's id.
+    pub user_id: String,
+    /// The recipient's id (from upsert_recipient).
+    pub recipient_id: String,
+}
+
+/// The recipient.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Output {
+    /// The recipient as stored.
+    pub recipient: Recipient,
+}
+
+/// What was deleted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Deleted {
+    /// The recipient id that was deleted, with its profile vectors.
+    pub deleted: String,
+}
+
+impl Tool for GetRecipient {
+    const NAME: &'static str = "get_recipient";
+    const DESCRIPTION: &'static str = "Read a saved gift recipient of the user (name, \
+        description, relationship, age band, interests, dislikes, liked and disliked products) \
+        to recall what is known before recommending. Fails with not_found when the user has no \
+        recipient with that id.";
+    const READ_ONLY: bool = true;
+    type Input = Input;
+    type Output = Output;
+
+    async fn call(app: &App, input: Input) -> Result<Output> {
+        let recipient = recipients::get(&app.db, input.user_id.trim(), input.recipient_id.trim())
+            .await?
+            .ok_or_else(|| Error::not_found("recipient", &input.recipient_id))?;
+        Ok(Output { recipient })
+    }
+}
+
+impl Tool for DeleteRecipient {
+    const NAME: &'static str = "delete_recipient";
+    const DESCRIPTION: &'static str = "Delete a saved gift recipient of the user and its \
+        profile vector (when the user asks to forget them). Fails with not_found when the user \
+        has no recipient with that id.";
+    const READ_ONLY: bool = false;
+    type Input = Input;
+    type Output = Deleted;
+
+    async fn call(app: &App, input: Input) -> Result<Deleted> {
+        let id = input.recipient_id.trim();
+        if !recipients::delete(&app.db, input.user_id.trim(), id).await? {
+            return Err(Error::not_found("recipient", id));
+        }
+        Ok(Deleted {
+            deleted: id.to_string(),
+        })
+    }
+}

@@ -1,0 +1,140 @@
+//! `upsert_recipient`: create or update someone the user shops for, with their profile vector.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::Tool;
+use super::views::check_ids;
+use crate::app::App;
+use crate::recommend::recipients as profile;
+use crate::store::recipients::{self, Recipient};
+use crate::{Error, Result};
+
+/// The `upsert_recipient` tool.
+pub struct UpsertRecipient;
+
+/// Who the gifts are for.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Input {
+    /// The shopping user's id (1 to 128 characters); the recipient belongs to them.
+    pub user_id: String,
+    /// To update a recipient, its id; leave out to create one (the id is returned).
+    pub recipient_id: Option<String>,
+    /// How the user calls them, e.g. "my dad" (1 to 200 characters).
+    pub name: String,
+    /// What the user told you about them, in their words (up to 5,000 characters), e.g.
+    /// "retired, fishes every weekend, has every gadget already".
+    #[serde(default)]
+    pub description: String,
+    /// Age band, e.g. "60+" or "teen" (up to 50 characters).
+    pub age_band: Option<String>,
+    /// Relationship to the user, e.g. "father", "colleague" (up to 100 characters).
+    pub relationship: Option<String>,
+    /// Interests, e.g. ["fly fishing", "jazz"] (at most 50, each up to 100 characters).
+    #[serde(default)]
+    pub interests: Vec<String>,
+    /// Things to avoid, e.g. ["alcohol"] (at most 50, each up to 100 characters).
+    #[serde(default)]
+    pub dislikes: Vec<String>,
+    /// Products they liked or already own (at most 200 product ids).
+    #[serde(default)]
+    pub liked_product_ids: Vec<String>,
+    /// Products they would not want (at most 200 product ids).
+    #[serde(default)]
+    pub disliked_product_ids: Vec<String>,
+}
+
+/// The stored recipient.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Output {
+    /// The recipient as stored (use `recipient.id` with recommend_gifts and get_recipient).
+    pub recipient: Recipient,
+    /// Whether a profile vector could be built (it needs a description, interests or liked
+    /// products).
+    pub has_profile_vector: bool,
+}
+
+fn text(field: &'static str, value: &str, min: usize, max: usize) -> Result<String> {
+    let value = value.trim();
+    let n = value.chars().count();
+    if n < min || n > max {
+        return Err(Error::invalid(
+            field,
+            format!("must be {min} to {max} characters, got {n}"),
+        ));
+    }
+    Ok(value.to_string())
+}
+
+fn words(field: &'static str, values: &[String]) -> Result<Vec<String>> {
+    if values.len() > 50 {
+        return Err(Error::invalid(
+            field,
+            format!("has {} entries; the limit is 50", values.len()),
+        ));
+    }
+    values.iter().map(|v| text(field, v, 1, 100)).collect()
+}
+
+async fn products(app: &App, field: &'static str, ids: &[String]) -> Result<Vec<String>> {
+    if ids.len() > 200 {
+        return Err(Error::invalid(
+            field,
+            format!("has {} ids; the limit is 200", ids.len()),
+        ));
+    }
+    check_ids(field, ids)?;
+    let unknown = recipients::unknown_products(&app.db, ids).await?;
+    if !unknown.is_empty() {
+        return Err(Error::invalid(
+            field,
+            format!("names products that do not exist: {}", unknown.join(", ")),
+        ));
+    }
+    Ok(ids.to_vec())
+}
+
+impl Tool for UpsertRecipient {
+    const NAME: &'static str = "upsert_recipient";
+    const DESCRIPTION: &'static str = "Save someone the user buys gifts for (\"my dad\"): what \
+        the user said about them, relationship, age band, interests, dislikes, products they \
+        liked or would not want. giftvec builds a profile vector from it for recommend_gifts \
+        (pass recipient_id). Call again with recipient_id to update as you learn more; the \
+        whole profile is replaced, so send every field you want kept.";
+    const READ_ONLY: bool = false;
+    type Input = Input;
+    type Output = Output;
+
+    async fn call(app: &App, input: Input) -> Result<Output> {
+        let optional = |field, v: &Option<String>, max| {
+            v.as_deref().map(|v| text(field, v, 1, max)).transpose()
+        };
+        let recipient = Recipient {
+            id: optional("recipient_id", &input.recipient_id, 128)?.unwrap_or_default(),
+            user_id: text("user_id", &input.user_id, 1, 128)?,
+            name: text("name", &input.name, 1, 200)?,
+            description: text("description", &input.description, 0, 5000)?,
+            age_band: optional("age_band", &input.age_band, 50)?,
+            relationship: optional("relationship", &input.relationship, 100)?,
+            interests: words("interests", &input.interests)?,
+            dislikes: words("dislikes", &input.dislikes)?,
+            liked_product_ids: products(app, "liked_product_ids", &input.liked_product_ids).await?,
+            disliked_product_ids: products(
+                app,
+                "disliked_product_ids",
+                &input.disliked_product_ids,
+            )
+            .await?,
+        };
+        let stored = recipients::upsert(&app.db, &recipient)
+            .await?
+            .ok_or_else(|| Error::not_found("recipient", &recipient.id))?;
+        let vector = profile::profile_vector(app, &stored).await?;
+        recipients::set_vector(&app.db, &app.model, &stored.id, vector.as_ref()).await?;
+        Ok(Output {
+            recipient: stored,
+            has_profile_vector: vector.is_some(),
+        })
+    }
+}
