@@ -94,10 +94,11 @@ pub async fn rebuild(app: &App, user_id: &str, model: &str) -> Result<Option<Pre
 /// Rebuilds every user's vector under every registered model; returns users per model.
 pub async fn rebuild_all(app: &App) -> Result<HashMap<String, usize>> {
     let mut done = HashMap::new();
+    let users = events::users(&app.db).await?;
     for model in store::models::list(&app.db).await? {
         let mut n = 0;
-        for user in events::users(&app.db).await? {
-            n += usize::from(rebuild(app, &user, &model.name).await?.is_some());
+        for user in &users {
+            n += usize::from(rebuild(app, user, &model.name).await?.is_some());
         }
         done.insert(model.name, n);
     }

@@ -85,6 +85,9 @@ async fn products(app: &App, field: &'static str, ids: &[String]) -> Result<Vec<
         ));
     }
     check_ids(field, ids)?;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
     let unknown = recipients::unknown_products(&app.db, ids).await?;
     if !unknown.is_empty() {
         return Err(Error::invalid(
