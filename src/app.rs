@@ -6,7 +6,7 @@ use sqlx::PgPool;
 
 use crate::Result;
 use crate::embed::{Embedder, EmbedderSettings};
-use crate::recommend::PreferenceSettings;
+use crate::recommend::{PreferenceSettings, RecommendSettings};
 use crate::search::SearchSettings;
 use crate::store::{self, DbSettings, EmbeddingModel};
 use crate::tools::dispatch::CallGate;
@@ -31,6 +31,8 @@ pub struct App {
     pub search: Arc<SearchSettings>,
     /// Event weights and the preference half-life.
     pub preferences: Arc<PreferenceSettings>,
+    /// Recommendation weights, defaults and experiments.
+    pub recommend: Arc<RecommendSettings>,
     /// Results of hot identical calls (disabled unless started).
     pub results: ResultCache,
 }
@@ -73,6 +75,7 @@ impl App {
             gate: Arc::new(CallGate::default()),
             search: Arc::new(SearchSettings::default()),
             preferences: Arc::new(PreferenceSettings::default()),
+            recommend: Arc::new(RecommendSettings::default()),
             results: ResultCache::disabled(),
         })
     }

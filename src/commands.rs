@@ -9,8 +9,8 @@ use std::time::Duration;
 use crate::app::App;
 use crate::catalog::{self, ImportOptions};
 use crate::config::{
-    BackfillArgs, CallArgs, Cli, Command, ImportArgs, MigrateArgs, ModelsAction, ModelsArgs,
-    RebuildArgs, ServeArgs, WorkerArgs,
+    BackfillArgs, CallArgs, Cli, Command, ExperimentArgs, ImportArgs, MigrateArgs, ModelsAction,
+    ModelsArgs, RebuildArgs, ServeArgs, WorkerArgs,
 };
 use crate::pipeline::{backfill, worker};
 use crate::recommend;
@@ -43,7 +43,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Models(ref args) => {
             let pool = store::connect(&settings).await?;
             migrate::ensure_current(&pool).await?;
-            models_command(&pool, args).await
+            models_command(&pool, &cli.preferences.settings(), args).await
         }
         Command::Status => {
             let app = App::build(&settings, &cli.embed.settings()).await?;
@@ -61,6 +61,11 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Serve(ref args) => {
             let app = build_app(&cli, &settings, &args.calls).await?;
             serve_command(app, args).await
+        }
+        Command::ExperimentReport(ref args) => {
+            let mut app = App::build(&settings, &cli.embed.settings()).await?;
+            app.recommend = Arc::new(cli.recommend.settings()?);
+            experiment_command(&app, args).await
         }
         Command::RebuildPreferences(ref args) => {
             let mut app = App::build(&settings, &cli.embed.settings()).await?;
@@ -83,6 +88,7 @@ async fn build_app(cli: &Cli, db: &store::DbSettings, calls: &CallArgs) -> Resul
         Duration::from_millis(250),
     ));
     app.preferences = Arc::new(cli.preferences.settings());
+    app.recommend = Arc::new(cli.recommend.settings()?);
     app.search = Arc::new(calls.search.settings(
         &cli.embed.openai_base_url,
         cli.embed.openai_api_key.as_ref(),
@@ -123,6 +129,49 @@ async fn rebuild_command(app: &App, args: &RebuildArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+async fn experiment_command(app: &App, args: &ExperimentArgs) -> Result<ExitCode> {
+    use crate::tools::experiment_report::{Input, report};
+    let out = report(
+        app,
+        &Input {
+            experiment: args.experiment.clone(),
+            baseline: args.baseline.clone(),
+        },
+    )
+    .await?;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&out).map_err(|e| Error::Internal(Box::new(e)))?
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("experiment {} (baseline {})", out.experiment, out.baseline);
+    println!(
+        "{:<16} {:>8} {:>11} {:>7} {:>6} {:>22} {:>10} {:>8} {:>8}",
+        "arm", "requests", "impressions", "clicks", "buys", "CTR [95% CI]", "conv", "lift", "p"
+    );
+    for a in &out.arms {
+        println!(
+            "{:<16} {:>8} {:>11} {:>7} {:>6} {:>7.2}% [{:>5.2}, {:>5.2}] {:>9.2}% {:>8} {:>8}",
+            a.arm,
+            a.requests,
+            a.impressions,
+            a.clicks,
+            a.conversions,
+            100.0 * a.ctr.value,
+            100.0 * a.ctr.low,
+            100.0 * a.ctr.high,
+            100.0 * a.conversion_rate.value,
+            a.ctr_lift
+                .map_or("-".into(), |l| format!("{:+.1}%", 100.0 * l)),
+            a.ctr_p_value.map_or("-".into(), |p| format!("{p:.4}")),
+        );
+    }
+    println!("{}", out.conclusion);
+    Ok(ExitCode::SUCCESS)
+}
+
 async fn backfill_command(app: &App, args: &BackfillArgs) -> Result<ExitCode> {
     if args.dry_run {
         let estimate = backfill::estimate(app).await?;
@@ -145,7 +194,11 @@ async fn backfill_command(app: &App, args: &BackfillArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn models_command(pool: &sqlx::PgPool, args: &ModelsArgs) -> Result<ExitCode> {
+async fn models_command(
+    pool: &sqlx::PgPool,
+    preferences: &recommend::PreferenceSettings,
+    args: &ModelsArgs,
+) -> Result<ExitCode> {
     match args.action.as_ref().unwrap_or(&ModelsAction::List) {
         ModelsAction::List => {
             let products = store::products::count(pool).await?;
@@ -186,7 +239,12 @@ async fn models_command(pool: &sqlx::PgPool, args: &ModelsArgs) -> Result<ExitCo
                 ));
             }
             store::models::activate(pool, name).await?;
-            println!("{name} now serves searches");
+            // Shoppers' tastes under the new model, from their whole history; recipients'
+            // profiles are rebuilt under it on their next use.
+            let users = recommend::events::rebuild_model(pool, preferences, name).await?;
+            println!(
+                "{name} now serves searches ({users} users' preference vectors rebuilt for it)"
+            );
         }
         ModelsAction::Drop { name } => {
             store::models::drop(pool, name).await?;

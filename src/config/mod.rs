@@ -3,10 +3,13 @@
 
 mod embed;
 mod preferences;
+mod recommend;
 mod search;
+mod weights;
 
 pub use embed::{EmbedArgs, EmbedderKind};
 pub use preferences::PreferenceArgs;
+pub use recommend::RecommendArgs;
 pub use search::SearchArgs;
 
 use std::path::PathBuf;
@@ -33,6 +36,10 @@ pub struct Cli {
     /// Event weights and preference decay.
     #[command(flatten)]
     pub preferences: PreferenceArgs,
+
+    /// Recommendation weights, defaults and experiments.
+    #[command(flatten)]
+    pub recommend: RecommendArgs,
 
     /// Log filter, tracing syntax (e.g. `info`, `giftvec=debug,sqlx=warn`).
     #[arg(long, env = "GIFTVEC_LOG", default_value = "info", global = true)]
@@ -138,6 +145,9 @@ pub enum Command {
     /// Recompute users' preference vectors from their events (after a model switch, or to
     /// check the incremental updates), for one user or all.
     RebuildPreferences(RebuildArgs),
+    /// Report an A/B experiment: impressions, CTR and conversion per arm with 95% intervals,
+    /// the lift over the baseline and whether it is significant.
+    ExperimentReport(ExperimentArgs),
 }
 
 /// Limits on tool calls, for every transport.
@@ -154,6 +164,19 @@ pub struct CallArgs {
 
     #[command(flatten)]
     pub search: SearchArgs,
+}
+
+/// `giftvec experiment-report`.
+#[derive(Debug, Clone, Args)]
+pub struct ExperimentArgs {
+    /// The experiment (default: the first in GIFTVEC_EXPERIMENTS).
+    pub experiment: Option<String>,
+    /// The arm to compare with (default: `baseline`, else the first arm).
+    #[arg(long)]
+    pub baseline: Option<String>,
+    /// Print the report as JSON (the experiment_report tool's output).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `giftvec rebuild-preferences`.

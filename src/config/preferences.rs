@@ -40,27 +40,7 @@ pub struct PreferenceArgs {
 pub struct Weights(Vec<(String, f64)>);
 
 fn parse_weights(text: &str) -> Result<Weights, String> {
-    let mut out = Vec::new();
-    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let (kind, weight) = part
-            .split_once('=')
-            .ok_or_else(|| format!("{part:?} is not kind=weight"))?;
-        let kind = kind.trim();
-        if !KINDS.contains(&kind) {
-            return Err(format!(
-                "unknown event kind {kind:?}; kinds are {}",
-                KINDS.join(", ")
-            ));
-        }
-        let weight: f64 = weight
-            .trim()
-            .parse()
-            .ok()
-            .filter(|w: &f64| w.is_finite())
-            .ok_or_else(|| format!("the weight of {kind} must be a number"))?;
-        out.push((kind.to_string(), weight));
-    }
-    Ok(Weights(out))
+    super::weights::parse(text, &KINDS, "event kind", true).map(Weights)
 }
 
 impl PreferenceArgs {

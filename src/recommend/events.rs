@@ -8,7 +8,9 @@ use crate::store;
 use crate::store::events::{self, NewEvent};
 use crate::{Error, Result};
 
-use super::preference::{self, Preference};
+use sqlx::PgPool;
+
+use super::preference::{self, Preference, PreferenceSettings};
 
 /// What recording an event did.
 #[derive(Debug, Clone, PartialEq)]
@@ -65,17 +67,27 @@ pub async fn record(app: &App, mut event: NewEvent) -> Result<Recorded> {
 /// after a model switch, and to check the incremental updates). `None` when no event of the
 /// user has an embedding under `model`.
 pub async fn rebuild(app: &App, user_id: &str, model: &str) -> Result<Option<Preference>> {
-    let history = events::history(&app.db, user_id, model).await?;
+    rebuild_with(&app.db, &app.preferences, user_id, model).await
+}
+
+/// [`rebuild`] on a bare pool.
+pub async fn rebuild_with(
+    pool: &PgPool,
+    settings: &PreferenceSettings,
+    user_id: &str,
+    model: &str,
+) -> Result<Option<Preference>> {
+    let history = events::history(pool, user_id, model).await?;
     let rebuilt = history.iter().fold(None, |acc, (weight, at, vector)| {
         Some(preference::add(
             acc,
             vector,
             *weight,
             *at,
-            app.preferences.half_life,
+            settings.half_life,
         ))
     });
-    let mut tx = app.db.begin().await?;
+    let mut tx = pool.begin().await?;
     events::lock_user(&mut tx, user_id).await?;
     match &rebuilt {
         Some(p) => events::save_preference(&mut tx, user_id, model, p).await?,
@@ -91,15 +103,25 @@ pub async fn rebuild(app: &App, user_id: &str, model: &str) -> Result<Option<Pre
     Ok(rebuilt)
 }
 
+/// Rebuilds every user's vector under `model` (a model switch); returns how many users have
+/// one.
+pub async fn rebuild_model(
+    pool: &PgPool,
+    settings: &PreferenceSettings,
+    model: &str,
+) -> Result<usize> {
+    let mut n = 0;
+    for user in events::users(pool).await? {
+        n += usize::from(rebuild_with(pool, settings, &user, model).await?.is_some());
+    }
+    Ok(n)
+}
+
 /// Rebuilds every user's vector under every registered model; returns users per model.
 pub async fn rebuild_all(app: &App) -> Result<HashMap<String, usize>> {
     let mut done = HashMap::new();
-    let users = events::users(&app.db).await?;
     for model in store::models::list(&app.db).await? {
-        let mut n = 0;
-        for user in &users {
-            n += usize::from(rebuild(app, user, &model.name).await?.is_some());
-        }
+        let n = rebuild_model(&app.db, &app.preferences, &model.name).await?;
         done.insert(model.name, n);
     }
     Ok(done)

@@ -13,6 +13,7 @@ pub mod people;
 pub mod products;
 pub mod queries;
 pub mod recipients;
+pub mod recommendations;
 pub mod similarity;
 pub mod usage;
 

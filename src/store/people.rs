@@ -59,3 +59,19 @@ pub async fn taste(
             .collect(),
     ))
 }
+
+/// The user's preference vector under `model`, when they have one.
+#[tracing::instrument(skip(pool), fields(model = %model.name))]
+pub async fn preference_vector(
+    pool: &PgPool,
+    model: &EmbeddingModel,
+    user_id: &str,
+) -> Result<Option<Embedding>> {
+    let v: Option<pgvector::Vector> =
+        sqlx::query_scalar("SELECT vector FROM user_preferences WHERE user_id = $1 AND model = $2")
+            .bind(user_id)
+            .bind(&model.name)
+            .fetch_optional(pool)
+            .await?;
+    Ok(v.and_then(|v| Embedding::new(v.to_vec(), model.dimensions as usize).ok()))
+}

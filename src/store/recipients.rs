@@ -145,3 +145,16 @@ pub async fn mean_embedding(
         .await?;
     Ok(mean.map(|v| v.to_vec()))
 }
+
+/// The recipient's stored profile vector under `model`.
+#[tracing::instrument(skip(pool), fields(model = %model.name))]
+pub async fn vector(pool: &PgPool, model: &EmbeddingModel, id: &str) -> Result<Option<Embedding>> {
+    let v: Option<pgvector::Vector> = sqlx::query_scalar(
+        "SELECT vector FROM recipient_vectors WHERE recipient_id = $1 AND model = $2",
+    )
+    .bind(id)
+    .bind(&model.name)
+    .fetch_optional(pool)
+    .await?;
+    Ok(v.and_then(|v| Embedding::new(v.to_vec(), model.dimensions as usize).ok()))
+}

@@ -5,11 +5,15 @@
 
 pub mod cursor;
 pub mod dispatch;
+pub mod diversify;
 pub mod embed_text;
 pub mod embedding_status;
+pub mod experiment_report;
+pub mod explain_recommendation;
 pub mod find_similar_queries;
 pub mod get_product;
 pub mod get_recipient;
+pub mod recommend_gifts;
 pub mod record_event;
 pub mod result_cache;
 mod schema;
@@ -140,6 +144,10 @@ static CATALOG: LazyLock<Vec<ToolEntry>> = LazyLock::new(|| {
         entry::<upsert_recipient::UpsertRecipient>(),
         entry::<get_recipient::GetRecipient>(),
         entry::<get_recipient::DeleteRecipient>(),
+        entry::<recommend_gifts::RecommendGifts>(),
+        entry::<explain_recommendation::ExplainRecommendation>(),
+        entry::<diversify::Diversify>(),
+        entry::<experiment_report::ExperimentReport>(),
     ]
 });
 

@@ -166,27 +166,34 @@ pub async fn resolve_filters(app: &App, filters: &Filters, prefix: &str) -> Resu
         ("category", &resolved.category),
         ("exclude_category", &resolved.exclude_category),
     ] {
-        let Some(category) = value else { continue };
-        if store::products::category_exists(&app.db, category).await? {
-            continue;
+        if let Some(category) = value {
+            check_category(app, &format!("{prefix}{name}"), category).await?;
         }
-        let known: Vec<String> = store::products::categories(&app.db)
-            .await?
-            .into_iter()
-            .map(|c| c.category)
-            .collect();
-        let close = known.iter().find(|k| k.eq_ignore_ascii_case(category));
-        let hint = match close {
-            Some(k) => format!("did you mean \"{k}\"? Names are exact"),
-            None if known.len() <= 40 => format!("the categories are: {}", known.join(", ")),
-            None => "the giftvec://catalog/categories resource lists them".to_string(),
-        };
-        return Err(Error::invalid(
-            format!("{prefix}{name}"),
-            format!("no product has the category \"{category}\"; {hint}"),
-        ));
     }
     Ok(resolved)
+}
+
+/// Fails unless some product has `category`, suggesting the right spelling or listing the
+/// categories (a misspelt category would otherwise silently match nothing).
+pub async fn check_category(app: &App, field: &str, category: &str) -> Result<()> {
+    if store::products::category_exists(&app.db, category).await? {
+        return Ok(());
+    }
+    let known: Vec<String> = store::products::categories(&app.db)
+        .await?
+        .into_iter()
+        .map(|c| c.category)
+        .collect();
+    let close = known.iter().find(|k| k.eq_ignore_ascii_case(category));
+    let hint = match close {
+        Some(k) => format!("did you mean \"{k}\"? Names are exact"),
+        None if known.len() <= 40 => format!("the categories are: {}", known.join(", ")),
+        None => "the giftvec://catalog/categories resource lists them".to_string(),
+    };
+    Err(Error::invalid(
+        field.to_string(),
+        format!("no product has the category \"{category}\"; {hint}"),
+    ))
 }
 
 /// Checks a list of product ids: at most [`MAX_IDS`], each 1 to [`MAX_ID_CHARS`] characters.

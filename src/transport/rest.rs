@@ -1,7 +1,8 @@
 //! REST routes named by the seed plan, backed by the same tools:
 //! `POST /api/vectors/search` (similar_products), `POST /api/vectors/embed` (embed_text),
 //! `GET /api/products/{id}/similar` (similar_products), `POST /api/search/semantic`
-//! (search_products), `GET /api/products/{id}` (get_product).
+//! (search_products), `GET /api/products/{id}` (get_product), `POST /api/recommendations`
+//! (recommend_gifts).
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -124,12 +125,17 @@ async fn search_semantic(State(state): State<HttpState>, payload: JsonBody) -> R
     .await
 }
 
+async fn recommendations(State(state): State<HttpState>, payload: JsonBody) -> Response {
+    with_body(&state, "recommend_gifts", payload, |_| {}).await
+}
+
 /// The REST routes.
 pub fn routes() -> axum::Router<HttpState> {
     axum::Router::new()
         .route("/api/vectors/search", post(vectors_search))
         .route("/api/vectors/embed", post(vectors_embed))
         .route("/api/search/semantic", post(search_semantic))
+        .route("/api/recommendations", post(recommendations))
         .route("/api/products/{id}", get(product))
         .route("/api/products/{id}/similar", get(similar_by_id))
 }

@@ -13,6 +13,7 @@ mod import;
 mod migrations;
 mod pipeline;
 mod recipients;
+mod recommend;
 mod redis_server;
 mod result_cache;
 mod search;

@@ -26,6 +26,10 @@ fn calls() -> Value {
         {"tool": "record_event", "arguments": {"user_id": "mcp-shopper", "product_id": "coffee-tea-005", "kind": "like"}},
         {"tool": "upsert_recipient", "arguments": {"user_id": "mcp-shopper", "name": "my sister", "interests": ["espresso"]}},
         {"tool": "get_recipient", "arguments": {"user_id": "mcp-shopper", "recipient_id": "no-such-recipient"}},
+        {"tool": "recommend_gifts", "arguments": {"context": "my sister loves espresso", "budget": {"max": 60}, "limit": 4}},
+        {"tool": "explain_recommendation", "arguments": {"product_id": "coffee-tea-005", "context": "my sister loves espresso"}},
+        {"tool": "diversify", "arguments": {"query": "coffee", "lambda": 0.3, "limit": 5}},
+        {"tool": "experiment_report", "arguments": {}},
     ])
 }
 
@@ -61,11 +65,20 @@ fn check(result: &Value) {
             "record_event",
             "upsert_recipient",
             "get_recipient",
-            "delete_recipient"
+            "delete_recipient",
+            "recommend_gifts",
+            "explain_recommendation",
+            "diversify",
+            "experiment_report"
         ]
     );
     for tool in tools {
-        let writes = ["record_event", "upsert_recipient", "delete_recipient"];
+        let writes = [
+            "record_event",
+            "upsert_recipient",
+            "delete_recipient",
+            "recommend_gifts",
+        ];
         assert_eq!(
             tool["readOnlyHint"],
             !writes.contains(&tool["name"].as_str().unwrap()),
@@ -121,6 +134,28 @@ fn check(result: &Value) {
     assert_eq!(calls[8]["is_error"], false, "{}", calls[8]);
     assert_eq!(calls[8]["structured"]["has_profile_vector"], true);
     assert_eq!(calls[9]["structured"]["code"], "not_found");
+    let gifts = &calls[10]["structured"];
+    assert_eq!(calls[10]["is_error"], false, "{}", calls[10]);
+    assert!(gifts["request_id"].as_str().unwrap().starts_with("rec_"));
+    let gifts = gifts["recommendations"].as_array().unwrap();
+    assert_eq!(gifts.len(), 4);
+    assert!(gifts.iter().all(|g| g["price"].as_f64().unwrap() <= 60.0));
+    let why = &calls[11]["structured"];
+    assert_eq!(calls[11]["is_error"], false, "{}", calls[11]);
+    let sum: f64 = why["contributions"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_f64().unwrap())
+        .sum();
+    assert!((sum - why["score"].as_f64().unwrap()).abs() < 1e-9);
+    assert_eq!(calls[12]["is_error"], false, "{}", calls[12]);
+    assert_eq!(
+        calls[12]["structured"]["results"].as_array().unwrap().len(),
+        5
+    );
+    assert!(calls[12]["structured"]["diversity_after"].as_f64().unwrap() > 0.0);
+    assert_eq!(calls[13]["structured"]["code"], "invalid_input");
     assert_eq!(calls[6]["is_error"], false);
     assert_eq!(
         calls[6]["structured"]["models"][0]["model"],

@@ -69,7 +69,11 @@ async fn every_tool_over_json_rpc_http_and_websocket(pool: PgPool) {
             "record_event",
             "upsert_recipient",
             "get_recipient",
-            "delete_recipient"
+            "delete_recipient",
+            "recommend_gifts",
+            "explain_recommendation",
+            "diversify",
+            "experiment_report",
         ]
     );
 
@@ -159,6 +163,50 @@ async fn every_tool_over_json_rpc_http_and_websocket(pool: PgPool) {
     let gone = call(&http, "delete_recipient", who.clone()).await.unwrap();
     assert_eq!(gone["deleted"], saved["recipient"]["id"]);
     let err = call(&http, "get_recipient", who).await.unwrap_err();
+    assert_eq!(err["data"]["code"], "not_found");
+
+    let gifts = call(
+        &ws,
+        "recommend_gifts",
+        json!({"user_id": "rpc-shopper", "context": "yoga and calm mornings", "limit": 3}),
+    )
+    .await
+    .unwrap();
+    let first = &gifts["recommendations"][0];
+    assert_eq!(gifts["recommendations"].as_array().unwrap().len(), 3);
+    assert_eq!(gifts["personalised"], true, "{gifts}");
+    let why = call(
+        &http,
+        "explain_recommendation",
+        json!({"request_id": gifts["request_id"], "product_id": first["id"]}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (why["score"].clone(), why["from_request"].clone()),
+        (first["score"].clone(), json!(true))
+    );
+    let ids: Vec<Value> = gifts["recommendations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["id"].clone())
+        .collect();
+    let varied = call(
+        &ws,
+        "diversify",
+        json!({"product_ids": ids, "lambda": 0.5, "limit": 2}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(varied["results"].as_array().unwrap().len(), 2);
+    let err = call(
+        &http,
+        "experiment_report",
+        json!({"experiment": "none-such"}),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(err["data"]["code"], "not_found");
 }
 
@@ -307,6 +355,27 @@ async fn rest_routes_and_their_errors(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!(embed["embeddings"].as_array().unwrap().len(), 2);
+    let gifts: Value = client
+        .post(server.url("/api/recommendations"))
+        .json(&json!({"context": "dad who loves fishing", "budget": {"max": 40}, "limit": 3}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let gifts = gifts["recommendations"].as_array().unwrap();
+    assert_eq!(gifts.len(), 3);
+    assert!(gifts.iter().all(|g| g["price"].as_f64().unwrap() <= 40.0));
+    let refused = client
+        .post(server.url("/api/recommendations"))
+        .json(&json!({"budget": {"min": 9, "max": 1}, "context": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 400);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"]["field"], "budget.min");
     let id = semantic["results"][0]["id"].as_str().unwrap();
     let similar = client
         .get(server.url(&format!(
@@ -379,6 +448,7 @@ async fn the_openapi_document_is_valid_openapi_3(pool: PgPool) {
         .unwrap();
     assert_eq!(doc["openapi"], "3.1.0");
     assert!(doc["paths"]["/api/products/{id}/similar"]["get"].is_object());
+    assert!(doc["paths"]["/api/recommendations"]["post"].is_object());
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("openapi.json");
     std::fs::write(&path, doc.to_string()).unwrap();

@@ -1,0 +1,230 @@
+//! The recommendation score: one weighted sum of named components, each in a known range.
+//!
+//! | component | value | present when |
+//! |---|---|---|
+//! | `context` | cosine of the product to the request text (context + occasion) | context or occasion |
+//! | `recipient` | cosine of the product to the recipient's profile vector | a recipient with a profile |
+//! | `preference` | cosine of the product to the shopper's preference vector | the user has history |
+//! | `popularity` | `1 − exp(−s / popularity_scale)`, `s` = positive event weight on it in the window | always |
+//! | `budget_fit` | how well the price uses the budget, 0..1 (below) | a budget |
+//!
+//! `score = Σ wᵢ · valueᵢ / Σ wᵢ` over the components present, so the contributions
+//! `wᵢ · valueᵢ / Σ wᵢ` add up to the score exactly and scores of different requests are on
+//! one scale. Budget fit: the target is 75% of `max` (a gift far below the budget reads as
+//! cheap), the middle of `min..max` when both are given, or 125% of `min`; fit is
+//! `1 − |price − target| / target`, clamped to 0..1. The budget itself is a hard filter.
+
+use std::collections::BTreeMap;
+
+use super::experiments::{Experiment, Strategy};
+
+/// Component weights.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScoreWeights {
+    /// Similarity to the request text.
+    pub context: f64,
+    /// Similarity to the recipient's profile.
+    pub recipient: f64,
+    /// Similarity to the shopper's taste.
+    pub preference: f64,
+    /// Popularity prior from events.
+    pub popularity: f64,
+    /// Budget fit.
+    pub budget_fit: f64,
+}
+
+impl Default for ScoreWeights {
+    fn default() -> Self {
+        Self {
+            context: 0.45,
+            recipient: 0.30,
+            preference: 0.15,
+            popularity: 0.05,
+            budget_fit: 0.05,
+        }
+    }
+}
+
+impl ScoreWeights {
+    /// The weight of component `name`.
+    pub fn of(&self, name: &str) -> f64 {
+        match name {
+            CONTEXT => self.context,
+            RECIPIENT => self.recipient,
+            PREFERENCE => self.preference,
+            POPULARITY => self.popularity,
+            BUDGET_FIT => self.budget_fit,
+            _ => 0.0,
+        }
+    }
+}
+
+/// Component names.
+pub const CONTEXT: &str = "context";
+/// Recipient match.
+pub const RECIPIENT: &str = "recipient";
+/// Shopper preference.
+pub const PREFERENCE: &str = "preference";
+/// Popularity prior.
+pub const POPULARITY: &str = "popularity";
+/// Budget fit.
+pub const BUDGET_FIT: &str = "budget_fit";
+
+/// Recommendation defaults.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecommendSettings {
+    /// Component weights.
+    pub weights: ScoreWeights,
+    /// Candidates fetched from the ANN index before scoring.
+    pub candidates: u32,
+    /// `diversity` when the call gives none.
+    pub default_diversity: f64,
+    /// Positive event weight at which popularity reaches 1 − 1/e.
+    pub popularity_scale: f64,
+    /// Days of events that count towards popularity and exploration feedback.
+    pub window_days: u32,
+    /// A/B experiments (the first applies unless a call names another).
+    pub experiments: Vec<Experiment>,
+}
+
+impl Default for RecommendSettings {
+    fn default() -> Self {
+        Self {
+            weights: ScoreWeights::default(),
+            candidates: 200,
+            default_diversity: 0.2,
+            popularity_scale: 10.0,
+            window_days: 90,
+            experiments: Vec::new(),
+        }
+    }
+}
+
+/// A budget in the catalog currency.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Budget {
+    /// Lowest price.
+    pub min: Option<f64>,
+    /// Highest price.
+    pub max: Option<f64>,
+}
+
+impl Budget {
+    /// How well `price` uses the budget (0..1); `None` without a budget.
+    pub fn fit(&self, price: f64) -> Option<f64> {
+        let target = match (self.min, self.max) {
+            (Some(lo), Some(hi)) => (lo + hi) / 2.0,
+            (None, Some(hi)) => 0.75 * hi,
+            (Some(lo), None) => 1.25 * lo,
+            (None, None) => return None,
+        };
+        if target <= 0.0 {
+            return Some(1.0);
+        }
+        Some((1.0 - (price - target).abs() / target).clamp(0.0, 1.0))
+    }
+}
+
+/// Popularity from the positive event weight `s`.
+pub fn popularity(s: f64, scale: f64) -> f64 {
+    1.0 - (-s.max(0.0) / scale.max(1e-9)).exp()
+}
+
+/// Component values of one product, by name (only those present).
+pub type Components = BTreeMap<String, f64>;
+
+/// The score and each component's contribution to it (they sum to the score).
+pub fn combine(
+    components: &Components,
+    weights: &ScoreWeights,
+    strategy: Strategy,
+) -> (f64, Components) {
+    let used = |name: &str| match strategy {
+        Strategy::Personalised => true,
+        Strategy::Similarity => name == CONTEXT || name == RECIPIENT,
+        Strategy::Popularity => name == POPULARITY,
+    };
+    let total: f64 = components
+        .keys()
+        .filter(|k| used(k))
+        .map(|k| weights.of(k))
+        .sum();
+    let mut contributions = Components::new();
+    if total <= 0.0 {
+        return (0.0, contributions);
+    }
+    for (name, value) in components.iter().filter(|(k, _)| used(k)) {
+        contributions.insert(name.clone(), weights.of(name) * value / total);
+    }
+    // Summed in the map's order, the same order any reader adds them in.
+    (contributions.values().sum(), contributions)
+}
+
+/// A short reason built only from the components: the two largest contributions, in words.
+pub fn reason(
+    components: &Components,
+    contributions: &Components,
+    price: f64,
+    budget: &Budget,
+    currency: &str,
+) -> String {
+    let mut top: Vec<(&String, &f64)> = contributions.iter().filter(|(_, c)| **c > 0.0).collect();
+    top.sort_by(|a, b| b.1.total_cmp(a.1));
+    let mut parts: Vec<String> = top
+        .iter()
+        .take(2)
+        .map(|(name, _)| {
+            let v = components.get(*name).copied().unwrap_or_default();
+            match name.as_str() {
+                CONTEXT => format!("matches the request (similarity {v:.2})"),
+                RECIPIENT => format!("fits the recipient's profile (similarity {v:.2})"),
+                PREFERENCE => format!("close to what the shopper liked before (similarity {v:.2})"),
+                POPULARITY => format!("popular with other shoppers (popularity {v:.2})"),
+                _ => format!("uses the budget well (fit {v:.2})"),
+            }
+        })
+        .collect();
+    if let Some(max) = budget.max {
+        parts.push(format!(
+            "{price:.2} {currency} is within the {max:.2} budget"
+        ));
+    }
+    let mut text = parts.join("; ");
+    if let Some(first) = text.get_mut(0..1) {
+        first.make_ascii_uppercase();
+    }
+    text.push('.');
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contributions_sum_to_the_score_over_present_components() {
+        let w = ScoreWeights::default();
+        let c: Components = [(CONTEXT, 0.6), (POPULARITY, 0.5), (BUDGET_FIT, 1.0)]
+            .map(|(k, v)| (k.to_string(), v))
+            .into();
+        let (score, parts) = combine(&c, &w, Strategy::Personalised);
+        // (0.45·0.6 + 0.05·0.5 + 0.05·1) / 0.55
+        assert!((score - 0.345 / 0.55).abs() < 1e-12);
+        assert!((parts.values().sum::<f64>() - score).abs() < 1e-15);
+        let (pop, parts) = combine(&c, &w, Strategy::Popularity);
+        assert_eq!((pop, parts.len()), (0.5, 1));
+    }
+
+    #[test]
+    fn budget_fit_peaks_at_the_target() {
+        let b = Budget {
+            min: None,
+            max: Some(100.0),
+        };
+        assert_eq!(b.fit(75.0), Some(1.0));
+        assert_eq!(b.fit(37.5), Some(0.5));
+        assert_eq!(b.fit(0.0), Some(0.0));
+        assert_eq!(Budget::default().fit(10.0), None);
+        assert!((popularity(10.0, 10.0) - (1.0 - (-1f64).exp())).abs() < 1e-12);
+    }
+}

@@ -1,0 +1,222 @@
+//! What a gift request has to go on: the request text's embedding, the recipient's profile,
+//! the shopper's taste and history. Shared by `recommend_gifts` and `explain_recommendation`.
+
+use crate::app::App;
+use crate::store::recipients::{self as stored, Recipient};
+use crate::store::recommendations::{self, CandidateFilters, UserHistory};
+use crate::store::{self, Embedding};
+use crate::{Error, Result};
+
+use super::experiments::Strategy;
+use super::recipients::profile_vector;
+use super::scoring::{self, Budget, Components};
+
+/// A validated gift request.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GiftRequest {
+    /// What the agent knows so far (free text).
+    pub context: Option<String>,
+    /// The occasion ("birthday", "retirement").
+    pub occasion: Option<String>,
+    /// The shopper.
+    pub user_id: Option<String>,
+    /// A saved recipient of the shopper.
+    pub recipient_id: Option<String>,
+    /// A recipient described inline (not saved).
+    pub recipient: Option<Recipient>,
+    /// Budget (also a hard price filter).
+    pub budget: Budget,
+    /// Category, price, stock and id filters.
+    pub filters: CandidateFilters,
+    /// Leave out what the shopper already bought.
+    pub exclude_purchased: bool,
+    /// Leave out what the shopper dismissed or disliked.
+    pub exclude_dismissed: bool,
+    /// How many results.
+    pub limit: usize,
+    /// 0..1: how much to trade relevance for variety (MMR).
+    pub diversity: f64,
+    /// 0..1: share of slots for picks outside the usual categories.
+    pub exploration: f64,
+    /// The conversation (for rotation).
+    pub conversation_id: Option<String>,
+    /// Experiment to enrol in (default: the first configured).
+    pub experiment: Option<String>,
+}
+
+/// What the request resolved to.
+#[derive(Debug, Clone, Default)]
+pub struct Signals {
+    /// Embedding of context + occasion.
+    pub context: Option<Embedding>,
+    /// The recipient (saved or inline).
+    pub recipient: Option<Recipient>,
+    /// The recipient's profile vector.
+    pub recipient_vector: Option<Embedding>,
+    /// The shopper's preference vector.
+    pub preference: Option<Embedding>,
+    /// The shopper's history.
+    pub history: UserHistory,
+}
+
+/// The text embedded for the request: context, then the occasion.
+pub fn request_text(req: &GiftRequest) -> Option<String> {
+    let mut parts = Vec::new();
+    if let Some(c) = &req.context {
+        parts.push(c.clone());
+    }
+    if let Some(o) = &req.occasion {
+        parts.push(format!("Occasion: {o}."));
+    }
+    (!parts.is_empty()).then(|| parts.join(" "))
+}
+
+/// Resolves the request's signals; fails, naming what to provide, when there is nothing to
+/// recommend from.
+pub async fn resolve(app: &App, req: &GiftRequest) -> Result<Signals> {
+    let mut s = Signals::default();
+    if let Some(text) = request_text(req) {
+        let out = app.embedder.embed(&[text]).await?;
+        s.context = out
+            .items
+            .into_iter()
+            .next()
+            .map(|i| i.embedding.normalized());
+    }
+    if let Some(id) = &req.recipient_id {
+        let user = req.user_id.as_deref().ok_or_else(|| {
+            Error::invalid(
+                "recipient_id",
+                "needs user_id too: recipients belong to the user who saved them",
+            )
+        })?;
+        let r = stored::get(&app.db, user, id)
+            .await?
+            .ok_or_else(|| Error::not_found("recipient of this user", id))?;
+        s.recipient_vector = match stored::vector(&app.db, &app.model, id).await? {
+            Some(v) => Some(v),
+            // Saved under another model (a model switch): build it for this one, once.
+            None => {
+                let v = profile_vector(app, &r).await?;
+                stored::set_vector(&app.db, &app.model, id, v.as_ref()).await?;
+                v
+            }
+        };
+        s.recipient = Some(r);
+    } else if let Some(r) = &req.recipient {
+        s.recipient_vector = profile_vector(app, r).await?;
+        s.recipient = Some(r.clone());
+    }
+    if let Some(user) = &req.user_id {
+        s.preference = store::people::preference_vector(&app.db, &app.model, user)
+            .await?
+            .map(|p| p.normalized());
+        s.history = recommendations::user_history(&app.db, user).await?;
+    }
+    if s.context.is_none() && s.recipient_vector.is_none() && s.preference.is_none() {
+        return Err(nothing_to_go_on(req, &s));
+    }
+    Ok(s)
+}
+
+fn nothing_to_go_on(req: &GiftRequest, s: &Signals) -> Error {
+    const WHAT: &str = "give context (what you know about the recipient and the occasion, \
+        e.g. \"dad, 60, loves fly fishing and jazz; retirement gift\"), an occasion, or a \
+        recipient (recipient_id of a saved recipient, or an inline recipient with a \
+        description or interests)";
+    if s.recipient.is_some() {
+        return Error::invalid(
+            if req.recipient_id.is_some() {
+                "recipient_id"
+            } else {
+                "recipient"
+            },
+            format!(
+                "the recipient has no description, interests or liked products to go on; {WHAT}"
+            ),
+        );
+    }
+    if let Some(user) = &req.user_id {
+        return Error::invalid(
+            "user_id",
+            format!(
+                "user {user:?} has no recorded events yet, so their taste says nothing; {WHAT}"
+            ),
+        );
+    }
+    Error::invalid("context", format!("nothing to recommend from: {WHAT}"))
+}
+
+impl Signals {
+    /// The vector candidates are fetched around: the weighted sum of the vector signals the
+    /// strategy uses (all of them when it uses none).
+    pub fn query_vector(&self, app: &App, strategy: Strategy) -> Embedding {
+        let w = &app.recommend.weights;
+        let all = [
+            (scoring::CONTEXT, w.context, &self.context),
+            (scoring::RECIPIENT, w.recipient, &self.recipient_vector),
+            (scoring::PREFERENCE, w.preference, &self.preference),
+        ];
+        let used: Vec<_> = all
+            .iter()
+            .filter(|(name, _, v)| {
+                v.is_some() && (strategy != Strategy::Similarity || *name != scoring::PREFERENCE)
+            })
+            .collect();
+        let chosen = if used.is_empty() {
+            all.iter().filter(|(_, _, v)| v.is_some()).collect()
+        } else {
+            used
+        };
+        let dims = app.model.dimensions as usize;
+        let mut sum = vec![0f32; dims];
+        for (_, weight, v) in chosen {
+            if let Some(v) = v {
+                for (s, x) in sum.iter_mut().zip(v.as_slice()) {
+                    *s += *weight as f32 * x;
+                }
+            }
+        }
+        Embedding::new(sum.clone(), dims)
+            .map(|e| e.normalized())
+            .unwrap_or_else(|_| {
+                // Signals that cancel out exactly: fall back to the first present.
+                self.context
+                    .clone()
+                    .or_else(|| self.recipient_vector.clone())
+                    .or_else(|| self.preference.clone())
+                    .expect("resolve() guarantees a vector signal")
+            })
+    }
+
+    /// The component values of a product with embedding `vector` and price `price`, given
+    /// `positive` event weight on it.
+    pub fn components(
+        &self,
+        app: &App,
+        budget: &Budget,
+        vector: &[f32],
+        price: f64,
+        positive: f64,
+    ) -> Components {
+        let cos = super::diversity::cosine;
+        let mut c = Components::new();
+        if let Some(v) = &self.context {
+            c.insert(scoring::CONTEXT.into(), cos(v.as_slice(), vector));
+        }
+        if let Some(v) = &self.recipient_vector {
+            c.insert(scoring::RECIPIENT.into(), cos(v.as_slice(), vector));
+        }
+        if let Some(v) = &self.preference {
+            c.insert(scoring::PREFERENCE.into(), cos(v.as_slice(), vector));
+        }
+        c.insert(
+            scoring::POPULARITY.into(),
+            scoring::popularity(positive, app.recommend.popularity_scale),
+        );
+        if let Some(fit) = budget.fit(price) {
+            c.insert(scoring::BUDGET_FIT.into(), fit);
+        }
+        c
+    }
+}

@@ -1,0 +1,216 @@
+//! `diversify`: re-rank a list of products (or a search's results) for variety with maximal
+//! marginal relevance, reporting how varied the list was before and after.
+
+use std::collections::HashMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::Tool;
+use super::search_products::{self, SearchProducts};
+use super::views::{Filters, Hit, MAX_LIMIT, check_ids, default_limit};
+use crate::app::App;
+use crate::recommend::diversity::{self, Candidate};
+use crate::store::recommendations::{self, WithVector};
+use crate::{Error, Result};
+
+/// Most products one call may re-rank.
+pub const MAX_PRODUCTS: usize = 200;
+
+/// The `diversify` tool.
+pub struct Diversify;
+
+/// What to re-rank and how strongly.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Input {
+    /// The products to re-rank, most relevant first (2 to 200 ids). Give this or `query`.
+    #[serde(default)]
+    pub product_ids: Vec<String>,
+    /// Relevance of each of `product_ids` (same order and length), higher is better; by
+    /// default relevance falls with position.
+    pub scores: Option<Vec<f64>>,
+    /// Instead of ids: a search (as search_products, hybrid) whose top 50 results are
+    /// re-ranked.
+    pub query: Option<String>,
+    /// With `query`: which products may appear.
+    #[serde(default)]
+    pub filters: Filters,
+    /// Relevance against variety, 0 to 1: 1 keeps the relevance order, 0.5 balances, lower
+    /// values favour variety. Default 0.5.
+    #[serde(default = "half")]
+    pub lambda: f64,
+    /// How many to return, 1 to 100. Default 10.
+    #[serde(default = "default_limit")]
+    pub limit: u32,
+    /// At most this many results from any one category.
+    pub max_per_category: Option<u32>,
+}
+
+fn half() -> f64 {
+    0.5
+}
+
+/// The re-ranked list and how varied it is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Output {
+    /// The products in their new order; `score` is the relevance given (or derived).
+    pub results: Vec<Hit>,
+    /// Intra-list diversity (mean pairwise cosine distance) of the first `limit` products in
+    /// the original order.
+    pub diversity_before: f64,
+    /// The same for `results`.
+    pub diversity_after: f64,
+    /// Distinct categories among the first `limit` in the original order.
+    pub categories_before: usize,
+    /// Distinct categories among `results`.
+    pub categories_after: usize,
+    /// Ids left out: unknown, or not embedded yet.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<String>,
+}
+
+impl Tool for Diversify {
+    const NAME: &'static str = "diversify";
+    const DESCRIPTION: &'static str = "Re-rank products for variety (maximal marginal \
+        relevance): give product_ids in relevance order (or a query, whose top 50 search \
+        results are used), lambda (1 = keep the order, 0.5 = balanced, lower = more varied), \
+        limit, and optionally max_per_category. Returns the new order with the list's \
+        diversity (mean pairwise cosine distance) and category count before and after. Use it \
+        when a list you are about to show is too samey.";
+    const READ_ONLY: bool = true;
+    type Input = Input;
+    type Output = Output;
+
+    async fn call(app: &App, input: Input) -> Result<Output> {
+        if !(input.lambda.is_finite() && (0.0..=1.0).contains(&input.lambda)) {
+            return Err(Error::invalid(
+                "lambda",
+                format!("must be between 0 and 1, got {}", input.lambda),
+            ));
+        }
+        if input.limit == 0 || input.limit > MAX_LIMIT {
+            return Err(Error::invalid(
+                "limit",
+                format!("must be between 1 and {MAX_LIMIT}, got {}", input.limit),
+            ));
+        }
+        if input.max_per_category == Some(0) {
+            return Err(Error::invalid("max_per_category", "must be at least 1"));
+        }
+        let (ids, relevance) = source(app, &input).await?;
+        let found = recommendations::with_vectors(&app.db, &app.model, &ids).await?;
+        let mut by_id: HashMap<String, WithVector> = found
+            .into_iter()
+            .map(|w| (w.product.id.clone(), w))
+            .collect();
+        let mut items = Vec::new();
+        let mut skipped = Vec::new();
+        for (id, rel) in ids.iter().zip(relevance) {
+            match by_id.remove(id) {
+                Some(w) => items.push((w, rel)),
+                None => skipped.push(id.clone()),
+            }
+        }
+        let limit = input.limit as usize;
+        let candidates: Vec<Candidate<'_>> = items
+            .iter()
+            .map(|(w, rel)| Candidate {
+                relevance: *rel,
+                vector: &w.vector,
+                category: &w.product.category,
+            })
+            .collect();
+        let order = diversity::mmr(
+            &candidates,
+            input.lambda,
+            limit,
+            input.max_per_category.map(|c| c as usize),
+        );
+        let measure = |idx: &[usize]| {
+            let vectors: Vec<&[f32]> = idx.iter().map(|&i| items[i].0.vector.as_slice()).collect();
+            let cats = idx.iter().map(|&i| items[i].0.product.category.as_str());
+            (
+                diversity::intra_list_diversity(&vectors),
+                diversity::category_coverage(cats),
+            )
+        };
+        let before: Vec<usize> = (0..items.len().min(limit)).collect();
+        let (diversity_before, categories_before) = measure(&before);
+        let (diversity_after, categories_after) = measure(&order);
+        let results = order
+            .iter()
+            .map(|&i| Hit {
+                product: items[i].0.product.clone().into(),
+                score: items[i].1,
+                keyword_rank: None,
+                semantic_rank: None,
+                personal_similarity: None,
+            })
+            .collect();
+        Ok(Output {
+            results,
+            diversity_before,
+            diversity_after,
+            categories_before,
+            categories_after,
+            skipped,
+        })
+    }
+}
+
+/// The ids to re-rank and their relevance.
+async fn source(app: &App, input: &Input) -> Result<(Vec<String>, Vec<f64>)> {
+    match (&input.query, input.product_ids.is_empty()) {
+        (Some(query), true) => {
+            let search: search_products::Input = serde_json::from_value(serde_json::json!({
+                "query": query, "limit": 50, "filters": input.filters,
+            }))
+            .map_err(|e| Error::invalid("query", e.to_string()))?;
+            let found = SearchProducts::call(app, search).await?;
+            Ok(found
+                .results
+                .into_iter()
+                .map(|h| (h.product.id, h.score))
+                .unzip())
+        }
+        (None, false) => {
+            let ids = &input.product_ids;
+            if ids.len() > MAX_PRODUCTS {
+                return Err(Error::invalid(
+                    "product_ids",
+                    format!("has {} ids; the limit is {MAX_PRODUCTS}", ids.len()),
+                ));
+            }
+            check_ids("product_ids", ids)?;
+            let mut seen = std::collections::HashSet::new();
+            if let Some(dup) = ids.iter().find(|id| !seen.insert(id.as_str())) {
+                return Err(Error::invalid(
+                    "product_ids",
+                    format!("lists {dup:?} twice"),
+                ));
+            }
+            let relevance = match &input.scores {
+                Some(s) if s.len() != ids.len() => {
+                    return Err(Error::invalid(
+                        "scores",
+                        format!("has {} values for {} product_ids", s.len(), ids.len()),
+                    ));
+                }
+                Some(s) if s.iter().any(|v| !v.is_finite()) => {
+                    return Err(Error::invalid("scores", "must all be finite numbers"));
+                }
+                Some(s) => s.clone(),
+                None => {
+                    let n = ids.len() as f64;
+                    (0..ids.len()).map(|i| 1.0 - i as f64 / n).collect()
+                }
+            };
+            Ok((ids.clone(), relevance))
+        }
+        _ => Err(Error::invalid(
+            "product_ids",
+            "give exactly one of product_ids (the list to re-rank) or query (re-rank a search)",
+        )),
+    }
+}

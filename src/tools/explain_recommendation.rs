@@ -1,0 +1,200 @@
+//! `explain_recommendation`: why a product was (or would be) recommended, from the very
+//! figures that ranked it.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::Tool;
+use super::recommend_gifts::{self, BudgetInput, InlineRecipient};
+use super::views::{MAX_ID_CHARS, ProductView};
+use crate::app::App;
+use crate::recommend::experiments::Strategy;
+use crate::recommend::explain;
+use crate::store::recommendations;
+use crate::{Error, Result};
+
+/// The `explain_recommendation` tool.
+pub struct ExplainRecommendation;
+
+/// What to explain: a product of a recommend_gifts answer (request_id), or a product under a
+/// request described again (the same fields as recommend_gifts).
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Input {
+    /// The product to explain.
+    pub product_id: String,
+    /// The `request_id` of the recommend_gifts answer it came from. With it, the other fields
+    /// are ignored and the explanation uses that request's exact scores.
+    pub request_id: Option<String>,
+    /// Without request_id: the conversation context, as for recommend_gifts.
+    pub context: Option<String>,
+    /// Without request_id: the occasion.
+    pub occasion: Option<String>,
+    /// Without request_id: the shopper.
+    pub user_id: Option<String>,
+    /// Without request_id: a saved recipient (needs user_id).
+    pub recipient_id: Option<String>,
+    /// Without request_id: an inline recipient.
+    pub recipient: Option<InlineRecipient>,
+    /// Without request_id: the budget.
+    pub budget: Option<BudgetInput>,
+}
+
+/// A history item that pulled the product up.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct HistoryItem {
+    /// Product id.
+    pub product_id: String,
+    /// Its title.
+    pub title: String,
+    /// `user_history` (the shopper interacted with it) or `recipient_liked`.
+    pub source: String,
+    /// Cosine similarity to the explained product.
+    pub similarity: f64,
+}
+
+/// The price against the budget.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct PriceCheck {
+    /// Price.
+    pub price: f64,
+    /// Currency.
+    pub currency: String,
+    /// Budget minimum, when given.
+    pub budget_min: Option<f64>,
+    /// Budget maximum, when given.
+    pub budget_max: Option<f64>,
+    /// Whether the price is within the budget (absent without a budget).
+    pub within_budget: Option<bool>,
+}
+
+/// The explanation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Output {
+    /// The product.
+    pub product: ProductView,
+    /// The score that ranked it (the sum of `contributions`).
+    pub score: f64,
+    /// Each component's contribution to `score`.
+    pub contributions: BTreeMap<String, f64>,
+    /// Component values (cosine similarities; popularity and budget_fit 0 to 1).
+    pub components: BTreeMap<String, f64>,
+    /// True when these are the stored figures of the request's answer (the product was shown
+    /// in it); false when scored afresh under the same request.
+    pub from_request: bool,
+    /// Its position in that answer, when it was shown.
+    pub rank: Option<i32>,
+    /// Whether it was an exploration pick.
+    pub exploration: bool,
+    /// Items from the shopper's history or the recipient's likes that are close to it.
+    pub history: Vec<HistoryItem>,
+    /// The recipient's interests it matches.
+    pub matching_interests: Vec<String>,
+    /// Its tags that the request or recipient mention.
+    pub matching_tags: Vec<String>,
+    /// Price against budget.
+    pub price: PriceCheck,
+    /// One or two sentences you can quote; every claim comes from the fields above.
+    pub summary: String,
+}
+
+impl Tool for ExplainRecommendation {
+    const NAME: &'static str = "explain_recommendation";
+    const DESCRIPTION: &'static str = "Explain why a product was recommended: pass the \
+        request_id of a recommend_gifts answer and the product_id (or, without request_id, \
+        the same context / user_id / recipient / budget fields as recommend_gifts). Returns \
+        the score and each component's contribution (they add up to the score that ranked \
+        it), the shopper's or recipient's past items that pulled it up, matching interests \
+        and tags, price against budget, whether it was an exploration pick, and a summary \
+        you can quote to the shopper.";
+    const READ_ONLY: bool = true;
+    type Input = Input;
+    type Output = Output;
+
+    async fn call(app: &App, input: Input) -> Result<Output> {
+        let product_id = input.product_id.trim();
+        if product_id.is_empty() || product_id.chars().count() > MAX_ID_CHARS {
+            return Err(Error::invalid(
+                "product_id",
+                format!("must be a product id of 1 to {MAX_ID_CHARS} characters"),
+            ));
+        }
+        let (request, strategy, served) = match &input.request_id {
+            Some(id) => {
+                let stored = recommendations::load(&app.db, id.trim(), product_id)
+                    .await?
+                    .ok_or_else(|| Error::not_found("recommendation request", id))?;
+                let original: recommend_gifts::Input = serde_json::from_value(stored.input)
+                    .map_err(|e| Error::Internal(Box::new(e)))?;
+                let strategy = arm_strategy(app, &original, stored.arm.as_deref());
+                (original, strategy, stored.item)
+            }
+            None => (
+                recommend_gifts::Input {
+                    context: input.context.clone(),
+                    occasion: input.occasion.clone(),
+                    user_id: input.user_id.clone(),
+                    recipient_id: input.recipient_id.clone(),
+                    recipient: input.recipient.clone(),
+                    budget: input.budget.clone(),
+                    limit: 10,
+                    in_stock: true,
+                    exclude_purchased: true,
+                    exclude_dismissed: true,
+                    ..Default::default()
+                },
+                Strategy::Personalised,
+                None,
+            ),
+        };
+        let from_request = served.is_some();
+        let req = recommend_gifts::to_request(app, &request).await?;
+        let e = explain::explain(app, &req, strategy, product_id, served).await?;
+        Ok(Output {
+            price: PriceCheck {
+                price: e.product.price,
+                currency: e.product.currency.clone(),
+                budget_min: req.budget.min,
+                budget_max: req.budget.max,
+                within_budget: e.within_budget,
+            },
+            product: e.product.into(),
+            score: e.score,
+            contributions: e.contributions,
+            components: e.components,
+            from_request,
+            rank: e.rank,
+            exploration: e.exploration,
+            history: e
+                .pulls
+                .into_iter()
+                .map(|p| HistoryItem {
+                    product_id: p.product_id,
+                    title: p.title,
+                    source: p.source.to_string(),
+                    similarity: p.similarity,
+                })
+                .collect(),
+            matching_interests: e.matching_interests,
+            matching_tags: e.matching_tags,
+            summary: e.summary,
+        })
+    }
+}
+
+/// The strategy the request's arm ranked with (personalised when not enrolled).
+fn arm_strategy(app: &App, input: &recommend_gifts::Input, arm: Option<&str>) -> Strategy {
+    let Some(arm) = arm else {
+        return Strategy::Personalised;
+    };
+    let experiments = &app.recommend.experiments;
+    let experiment = match &input.experiment {
+        Some(name) => experiments.iter().find(|e| &e.name == name),
+        None => experiments.first(),
+    };
+    experiment
+        .and_then(|e| e.arms.iter().find(|a| a.name == arm))
+        .map_or(Strategy::Personalised, |a| a.strategy)
+}

@@ -1,0 +1,357 @@
+//! `recommend_gifts`: gift ideas for a recipient, an occasion and a budget, personalised to
+//! the shopper, each with its score, the score's components and a reason.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::Tool;
+use super::views::{MAX_LIMIT, ProductView, check_category, check_ids};
+use crate::app::App;
+use crate::recommend::gifts;
+use crate::recommend::scoring::Budget;
+use crate::recommend::signals::GiftRequest;
+use crate::store::recipients::Recipient;
+use crate::store::recommendations::CandidateFilters;
+use crate::{Error, Result};
+
+/// Longest `context`, in characters.
+pub const MAX_CONTEXT_CHARS: usize = 4_000;
+
+/// The `recommend_gifts` tool.
+pub struct RecommendGifts;
+
+/// A price range in the catalog currency.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BudgetInput {
+    /// Lowest price, inclusive (>= 0).
+    pub min: Option<f64>,
+    /// Highest price, inclusive (>= min). Prices near 75% of it fit best.
+    pub max: Option<f64>,
+}
+
+/// Someone described on the spot, without saving them (use upsert_recipient to save).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InlineRecipient {
+    /// What you know about them, e.g. "retired, fishes every weekend" (up to 5,000 characters).
+    #[serde(default)]
+    pub description: String,
+    /// Age band, e.g. "60+".
+    pub age_band: Option<String>,
+    /// Relationship to the shopper, e.g. "father".
+    pub relationship: Option<String>,
+    /// Interests, e.g. ["fly fishing", "jazz"] (at most 50).
+    #[serde(default)]
+    pub interests: Vec<String>,
+    /// Things to avoid (at most 50).
+    #[serde(default)]
+    pub dislikes: Vec<String>,
+}
+
+/// A gift request.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Input {
+    /// Everything learned so far in the conversation about the recipient and what they would
+    /// enjoy, in plain words, e.g. "my dad, turning 60, loves fly fishing and old jazz records"
+    /// (up to 4,000 characters). Give this, an occasion, or a recipient.
+    pub context: Option<String>,
+    /// The occasion, e.g. "birthday", "retirement", "housewarming" (up to 200 characters).
+    pub occasion: Option<String>,
+    /// The shopper's user id: personalises to their taste (from record_event) and leaves out
+    /// what they already bought or dismissed.
+    pub user_id: Option<String>,
+    /// A recipient saved with upsert_recipient (needs user_id, its owner).
+    pub recipient_id: Option<String>,
+    /// A recipient described inline instead of a saved one.
+    pub recipient: Option<InlineRecipient>,
+    /// Budget: every result is priced within it.
+    pub budget: Option<BudgetInput>,
+    /// Only these categories (exact names, any of them; at most 50).
+    #[serde(default)]
+    pub categories: Vec<String>,
+    /// Never these categories (at most 50).
+    #[serde(default)]
+    pub exclude_categories: Vec<String>,
+    /// Never these product ids (e.g. already suggested elsewhere), at most 500.
+    #[serde(default)]
+    pub exclude_ids: Vec<String>,
+    /// Leave out products the shopper already bought. Default true.
+    #[serde(default = "yes")]
+    pub exclude_purchased: bool,
+    /// Leave out products the shopper dismissed or disliked. Default true.
+    #[serde(default = "yes")]
+    pub exclude_dismissed: bool,
+    /// true (default): only products in stock; false: stock does not matter.
+    #[serde(default = "yes")]
+    pub in_stock: bool,
+    /// How many gifts, 1 to 100. Default 10.
+    #[serde(default = "ten")]
+    pub limit: u32,
+    /// 0 to 1: how much to favour variety over pure relevance (0 = strict relevance order;
+    /// 0.5 = clearly varied). Default 0.2.
+    pub diversity: Option<f64>,
+    /// 0 to 1: share of the results reserved for ideas outside the shopper's usual categories
+    /// (marked `exploration`). Default 0.
+    pub exploration: Option<f64>,
+    /// The conversation's id: later calls in the same conversation suggest new products
+    /// instead of repeating earlier ones.
+    pub conversation_id: Option<String>,
+    /// The A/B experiment to enrol in (default: the first configured, if any).
+    pub experiment: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn ten() -> u32 {
+    10
+}
+
+/// One gift idea.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Recommendation {
+    /// The product.
+    #[serde(flatten)]
+    pub product: ProductView,
+    /// Its score, higher is better: the sum of `contributions`.
+    pub score: f64,
+    /// Position in the list, from 1.
+    pub rank: u32,
+    /// Component values: context, recipient and preference are cosine similarities (-1 to 1);
+    /// popularity and budget_fit are 0 to 1. Only components that applied are present.
+    pub components: BTreeMap<String, f64>,
+    /// Each component's share of the score (weight × value, over the weights present).
+    pub contributions: BTreeMap<String, f64>,
+    /// Why it is suggested, in one sentence (safe to quote).
+    pub reason: String,
+    /// True for an exploration pick (something outside the usual categories).
+    pub exploration: bool,
+}
+
+/// An experiment arm.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ArmView {
+    /// Experiment name.
+    pub name: String,
+    /// The arm this call was served by (pass it to record_event as experiment_arm).
+    pub arm: String,
+}
+
+/// Gift ideas.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Output {
+    /// This answer's id: pass it to explain_recommendation, and to record_event with the
+    /// shopper's reactions.
+    pub request_id: String,
+    /// The gifts, best first (exploration picks spread among them).
+    pub recommendations: Vec<Recommendation>,
+    /// The experiment and arm, when the call was enrolled in one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub experiment: Option<ArmView>,
+    /// Whether the shopper's taste shaped the ranking.
+    pub personalised: bool,
+    /// Intra-list diversity of the list (mean pairwise cosine distance, 0 = all alike).
+    pub diversity: f64,
+    /// Things to know about this answer (e.g. no history for the user yet).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+fn text(field: &str, value: Option<&str>, max: usize) -> Result<Option<String>> {
+    let Some(v) = value else { return Ok(None) };
+    let n = v.chars().count();
+    if v.trim().is_empty() {
+        return Err(Error::invalid(
+            field.to_string(),
+            "is empty; leave it out, or say what you know (e.g. \"dad, 60, loves fishing\")",
+        ));
+    }
+    if n > max {
+        return Err(Error::invalid(
+            field.to_string(),
+            format!("has {n} characters; the limit is {max} (summarise it)"),
+        ));
+    }
+    Ok(Some(v.trim().to_string()))
+}
+
+fn unit(field: &str, value: Option<f64>) -> Result<Option<f64>> {
+    match value {
+        Some(v) if !(v.is_finite() && (0.0..=1.0).contains(&v)) => Err(Error::invalid(
+            field.to_string(),
+            format!("must be between 0 and 1, got {v}"),
+        )),
+        other => Ok(other),
+    }
+}
+
+fn budget(input: Option<&BudgetInput>) -> Result<Budget> {
+    let Some(b) = input else {
+        return Ok(Budget::default());
+    };
+    for (name, v) in [("budget.min", b.min), ("budget.max", b.max)] {
+        if let Some(v) = v
+            && !(v.is_finite() && v >= 0.0)
+        {
+            return Err(Error::invalid(
+                name,
+                format!("must be a price >= 0, got {v}"),
+            ));
+        }
+    }
+    if let (Some(lo), Some(hi)) = (b.min, b.max)
+        && lo > hi
+    {
+        return Err(Error::invalid(
+            "budget.min",
+            format!("is {lo}, above budget.max {hi}; swap them or widen the range"),
+        ));
+    }
+    Ok(Budget {
+        min: b.min,
+        max: b.max,
+    })
+}
+
+async fn categories(app: &App, field: &str, names: &[String]) -> Result<Vec<String>> {
+    if names.len() > 50 {
+        return Err(Error::invalid(
+            field.to_string(),
+            format!("has {} categories; the limit is 50", names.len()),
+        ));
+    }
+    let mut out = Vec::new();
+    for name in names {
+        let name = name.trim();
+        check_category(app, field, name).await?;
+        out.push(name.to_string());
+    }
+    Ok(out)
+}
+
+fn inline(r: &InlineRecipient) -> Result<Recipient> {
+    let f = |name: &str| format!("recipient.{name}");
+    if r.description.chars().count() > 5_000 {
+        return Err(Error::invalid(f("description"), "is over 5,000 characters"));
+    }
+    for (name, list) in [("interests", &r.interests), ("dislikes", &r.dislikes)] {
+        if list.len() > 50
+            || list
+                .iter()
+                .any(|v| v.trim().is_empty() || v.chars().count() > 100)
+        {
+            return Err(Error::invalid(
+                f(name),
+                "holds at most 50 entries of 1 to 100 characters",
+            ));
+        }
+    }
+    Ok(Recipient {
+        id: String::new(),
+        user_id: String::new(),
+        name: "recipient".into(),
+        description: r.description.trim().to_string(),
+        age_band: text(&f("age_band"), r.age_band.as_deref(), 50)?,
+        relationship: text(&f("relationship"), r.relationship.as_deref(), 100)?,
+        interests: r.interests.iter().map(|s| s.trim().to_string()).collect(),
+        dislikes: r.dislikes.iter().map(|s| s.trim().to_string()).collect(),
+        liked_product_ids: Vec::new(),
+        disliked_product_ids: Vec::new(),
+    })
+}
+
+/// Checks the input and resolves it into a [`GiftRequest`].
+pub async fn to_request(app: &App, input: &Input) -> Result<GiftRequest> {
+    if input.limit == 0 || input.limit > MAX_LIMIT {
+        return Err(Error::invalid(
+            "limit",
+            format!("must be between 1 and {MAX_LIMIT}, got {}", input.limit),
+        ));
+    }
+    if input.recipient_id.is_some() && input.recipient.is_some() {
+        return Err(Error::invalid(
+            "recipient",
+            "give either recipient_id (a saved recipient) or recipient (described inline), not both",
+        ));
+    }
+    check_ids("exclude_ids", &input.exclude_ids)?;
+    let budget = budget(input.budget.as_ref())?;
+    let filters = CandidateFilters {
+        categories: categories(app, "categories", &input.categories).await?,
+        exclude_categories: categories(app, "exclude_categories", &input.exclude_categories)
+            .await?,
+        min_price: budget.min,
+        max_price: budget.max,
+        in_stock: input.in_stock.then_some(true),
+        exclude_ids: input
+            .exclude_ids
+            .iter()
+            .map(|s| s.trim().to_string())
+            .collect(),
+    };
+    Ok(GiftRequest {
+        context: text("context", input.context.as_deref(), MAX_CONTEXT_CHARS)?,
+        occasion: text("occasion", input.occasion.as_deref(), 200)?,
+        user_id: text("user_id", input.user_id.as_deref(), 128)?,
+        recipient_id: text("recipient_id", input.recipient_id.as_deref(), 128)?,
+        recipient: input.recipient.as_ref().map(inline).transpose()?,
+        budget,
+        filters,
+        exclude_purchased: input.exclude_purchased,
+        exclude_dismissed: input.exclude_dismissed,
+        limit: input.limit as usize,
+        diversity: unit("diversity", input.diversity)?.unwrap_or(app.recommend.default_diversity),
+        exploration: unit("exploration", input.exploration)?.unwrap_or(0.0),
+        conversation_id: text("conversation_id", input.conversation_id.as_deref(), 128)?,
+        experiment: text("experiment", input.experiment.as_deref(), 64)?,
+    })
+}
+
+impl Tool for RecommendGifts {
+    const NAME: &'static str = "recommend_gifts";
+    const DESCRIPTION: &'static str = "Recommend gifts: give what you know (context: who it is \
+        for, their interests, the occasion, in plain words), and any of user_id (the shopper: \
+        personalises and skips what they bought or dismissed), recipient_id (a saved \
+        recipient; needs user_id) or an inline recipient, budget {min,max} (a hard limit), \
+        categories / exclude_categories, exclude_ids. Each result has a score, the score's \
+        components (context, recipient, preference similarity; popularity; budget_fit) and a \
+        one-sentence reason you can quote. Use diversity (0-1) for a varied list, exploration \
+        (0-1) to include a few ideas outside the usual categories, and conversation_id so \
+        follow-up calls show new products. Keep the request_id: explain_recommendation tells \
+        why an item was picked, and record_event with it records what the shopper did.";
+    const READ_ONLY: bool = false;
+    type Input = Input;
+    type Output = Output;
+
+    async fn call(app: &App, input: Input) -> Result<Output> {
+        let req = to_request(app, &input).await?;
+        let stored = serde_json::to_value(&input).map_err(|e| Error::Internal(Box::new(e)))?;
+        let answer = gifts::recommend(app, &req, stored).await?;
+        Ok(Output {
+            request_id: answer.request_id,
+            recommendations: answer
+                .items
+                .into_iter()
+                .enumerate()
+                .map(|(i, it)| Recommendation {
+                    product: it.product.into(),
+                    score: it.score,
+                    rank: i as u32 + 1,
+                    components: it.components,
+                    contributions: it.contributions,
+                    reason: it.reason,
+                    exploration: it.exploration,
+                })
+                .collect(),
+            experiment: answer.experiment.map(|(name, arm)| ArmView { name, arm }),
+            personalised: answer.personalised,
+            diversity: answer.diversity,
+            notes: answer.notes,
+        })
+    }
+}
