@@ -8,8 +8,10 @@ use crate::recommend::RecommendSettings;
 use crate::recommend::experiments;
 use crate::recommend::scoring::ScoreWeights;
 
-const COMPONENTS: [&str; 5] = [
+const COMPONENTS: [&str; 7] = [
     "context",
+    "occasion",
+    "keyword",
     "recipient",
     "preference",
     "popularity",
@@ -21,10 +23,10 @@ const COMPONENTS: [&str; 5] = [
 #[command(next_help_heading = "Recommendations")]
 pub struct RecommendArgs {
     /// Weights of the recommendation score's components, `name=weight` comma-separated
-    /// (context, recipient, preference, popularity, budget_fit; unlisted keep their default
-    /// 0.45 / 0.30 / 0.15 / 0.05 / 0.05).
+    /// (context, occasion, keyword, recipient, preference, popularity, budget_fit; unlisted
+    /// keep their default 0.45 / 0.05 / 0.15 / 0.30 / 0.40 / 0.05 / 0.05).
     #[arg(long, env = "GIFTVEC_RECOMMEND_WEIGHTS", global = true, value_parser = parse_weights)]
-    pub recommend_weights: Option<Vec<(String, f64)>>,
+    pub recommend_weights: Option<WeightList>,
 
     /// Candidates fetched from the vector index per recommendation before scoring.
     #[arg(long, env = "GIFTVEC_RECOMMEND_CANDIDATES", default_value_t = 200, global = true,
@@ -48,9 +50,12 @@ pub struct RecommendArgs {
     pub experiments: Option<String>,
 }
 
-#[allow(clippy::type_complexity)]
-fn parse_weights(text: &str) -> std::result::Result<Vec<(String, f64)>, String> {
-    super::weights::parse(text, &COMPONENTS, "score component", false)
+/// Parsed `name=weight` overrides.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WeightList(Vec<(String, f64)>);
+
+fn parse_weights(text: &str) -> std::result::Result<WeightList, String> {
+    super::weights::parse(text, &COMPONENTS, "score component", false).map(WeightList)
 }
 
 impl RecommendArgs {
@@ -58,9 +63,11 @@ impl RecommendArgs {
     pub fn settings(&self) -> Result<RecommendSettings> {
         let mut s = RecommendSettings::default();
         let w: &mut ScoreWeights = &mut s.weights;
-        for (name, weight) in self.recommend_weights.iter().flatten() {
+        for (name, weight) in self.recommend_weights.iter().flat_map(|w| &w.0) {
             match name.as_str() {
                 "context" => w.context = *weight,
+                "occasion" => w.occasion = *weight,
+                "keyword" => w.keyword = *weight,
                 "recipient" => w.recipient = *weight,
                 "preference" => w.preference = *weight,
                 "popularity" => w.popularity = *weight,
@@ -89,7 +96,7 @@ mod tests {
     #[test]
     fn weights_name_what_is_wrong() {
         assert_eq!(
-            parse_weights("context=1").unwrap(),
+            parse_weights("context=1").unwrap().0,
             [("context".to_string(), 1.0)]
         );
         assert!(

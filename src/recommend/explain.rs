@@ -92,8 +92,26 @@ pub async fn explain(
         None => {
             let positive =
                 recommendations::positive_weight(&app.db, &ids, app.recommend.window_days).await?;
-            let pos = positive.get(product_id).copied().unwrap_or(0.0);
-            let components = s.components(app, &req.budget, &item.vector, item.product.price, pos);
+            let keyword_rank = match &s.keywords {
+                Some(words) => recommendations::keyword_ranks(
+                    &app.db,
+                    words,
+                    &recommendations::CandidateFilters::default(),
+                    0,
+                    &ids,
+                )
+                .await?
+                .get(product_id)
+                .copied()
+                .unwrap_or(0.0),
+                None => 0.0,
+            };
+            let facts = signals::Facts {
+                positive: positive.get(product_id).copied().unwrap_or(0.0),
+                keyword_rank,
+            };
+            let components =
+                s.components(app, &req.budget, &item.vector, item.product.price, facts);
             let (score, contributions) =
                 scoring::combine(&components, &app.recommend.weights, strategy);
             (score, components, contributions, None, false)
@@ -197,6 +215,8 @@ fn words(text: &str) -> BTreeSet<String> {
 fn label(name: &str) -> &'static str {
     match name {
         scoring::CONTEXT => "similarity to the request",
+        scoring::OCCASION => "fit with the occasion",
+        scoring::KEYWORD => "words of the request it mentions",
         scoring::RECIPIENT => "fit with the recipient's profile",
         scoring::PREFERENCE => "closeness to the shopper's past likes",
         scoring::POPULARITY => "popularity with other shoppers",

@@ -16,7 +16,10 @@ use super::diversity::{self, Candidate};
 use super::experiments::Strategy;
 use super::exploration;
 use super::scoring::{self, Components};
-use super::signals::{self, GiftRequest, Signals};
+use super::signals::{self, Facts, GiftRequest, Signals};
+
+/// Best keyword matches added to the vector candidates.
+const KEYWORD_CANDIDATES: u32 = 50;
 
 /// One recommended product.
 #[derive(Debug, Clone)]
@@ -120,12 +123,18 @@ fn score_all(
     strategy: Strategy,
     items: Vec<WithVector>,
     positive: &HashMap<String, f64>,
+    keyword_ranks: &HashMap<String, f64>,
 ) -> Vec<Scored> {
     let mut scored: Vec<Scored> = items
         .into_iter()
         .map(|item| {
-            let pos = positive.get(&item.product.id).copied().unwrap_or(0.0);
-            let components = s.components(app, &req.budget, &item.vector, item.product.price, pos);
+            let id = &item.product.id;
+            let facts = Facts {
+                positive: positive.get(id).copied().unwrap_or(0.0),
+                keyword_rank: keyword_ranks.get(id).copied().unwrap_or(0.0),
+            };
+            let components =
+                s.components(app, &req.budget, &item.vector, item.product.price, facts);
             let (score, contributions) =
                 scoring::combine(&components, &app.recommend.weights, strategy);
             Scored {
@@ -153,7 +162,7 @@ async fn fetch_scored(
     k: u32,
 ) -> Result<Vec<Scored>> {
     let query = s.query_vector(app, strategy);
-    let items = recommendations::candidates(
+    let mut items = recommendations::candidates(
         &app.db,
         &app.model,
         &query,
@@ -162,10 +171,28 @@ async fn fetch_scored(
         app.search.ef_search,
     )
     .await?;
-    let ids: Vec<String> = items.iter().map(|i| i.product.id.clone()).collect();
+    let mut ids: Vec<String> = items.iter().map(|i| i.product.id.clone()).collect();
+    let mut ranks = HashMap::new();
+    if let Some(words) = &s.keywords {
+        // The best keyword matches join the pool (as in hybrid search), and every candidate
+        // gets its keyword rank.
+        ranks = recommendations::keyword_ranks(&app.db, words, filters, KEYWORD_CANDIDATES, &ids)
+            .await?;
+        let known: HashSet<&String> = ids.iter().collect();
+        let missing: Vec<String> = ranks
+            .keys()
+            .filter(|id| !known.contains(id))
+            .cloned()
+            .collect();
+        if !missing.is_empty() {
+            let more = recommendations::with_vectors(&app.db, &app.model, &missing).await?;
+            ids.extend(more.iter().map(|m| m.product.id.clone()));
+            items.extend(more);
+        }
+    }
     let positive =
         recommendations::positive_weight(&app.db, &ids, app.recommend.window_days).await?;
-    Ok(score_all(app, req, s, strategy, items, &positive))
+    Ok(score_all(app, req, s, strategy, items, &positive, &ranks))
 }
 
 /// Answers a gift request; `input` is stored with it (the call's arguments, for explanations).

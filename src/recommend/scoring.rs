@@ -2,7 +2,9 @@
 //!
 //! | component | value | present when |
 //! |---|---|---|
-//! | `context` | cosine of the product to the request text (context + occasion) | context or occasion |
+//! | `context` | cosine of the product to the agent's `context` text | context |
+//! | `occasion` | cosine of the product to "a gift for <occasion>" | occasion |
+//! | `keyword` | `1 − exp(−r / 0.1)`, `r` = `ts_rank` of the request's words (context and the recipient's interests, OR-ed) | context or interests |
 //! | `recipient` | cosine of the product to the recipient's profile vector | a recipient with a profile |
 //! | `preference` | cosine of the product to the shopper's preference vector | the user has history |
 //! | `popularity` | `1 − exp(−s / popularity_scale)`, `s` = positive event weight on it in the window | always |
@@ -23,6 +25,10 @@ use super::experiments::{Experiment, Strategy};
 pub struct ScoreWeights {
     /// Similarity to the request text.
     pub context: f64,
+    /// Similarity to the occasion.
+    pub occasion: f64,
+    /// Keyword match of the request's words.
+    pub keyword: f64,
     /// Similarity to the recipient's profile.
     pub recipient: f64,
     /// Similarity to the shopper's taste.
@@ -37,8 +43,10 @@ impl Default for ScoreWeights {
     fn default() -> Self {
         Self {
             context: 0.45,
+            occasion: 0.05,
+            keyword: 0.15,
             recipient: 0.30,
-            preference: 0.15,
+            preference: 0.40,
             popularity: 0.05,
             budget_fit: 0.05,
         }
@@ -50,6 +58,8 @@ impl ScoreWeights {
     pub fn of(&self, name: &str) -> f64 {
         match name {
             CONTEXT => self.context,
+            OCCASION => self.occasion,
+            KEYWORD => self.keyword,
             RECIPIENT => self.recipient,
             PREFERENCE => self.preference,
             POPULARITY => self.popularity,
@@ -61,6 +71,10 @@ impl ScoreWeights {
 
 /// Component names.
 pub const CONTEXT: &str = "context";
+/// Occasion match.
+pub const OCCASION: &str = "occasion";
+/// Keyword match.
+pub const KEYWORD: &str = "keyword";
 /// Recipient match.
 pub const RECIPIENT: &str = "recipient";
 /// Shopper preference.
@@ -125,6 +139,11 @@ impl Budget {
     }
 }
 
+/// Keyword match from `ts_rank` `r` (0 without a match).
+pub fn keyword(r: f64) -> f64 {
+    1.0 - (-r.max(0.0) / 0.1).exp()
+}
+
 /// Popularity from the positive event weight `s`.
 pub fn popularity(s: f64, scale: f64) -> f64 {
     1.0 - (-s.max(0.0) / scale.max(1e-9)).exp()
@@ -141,7 +160,7 @@ pub fn combine(
 ) -> (f64, Components) {
     let used = |name: &str| match strategy {
         Strategy::Personalised => true,
-        Strategy::Similarity => name == CONTEXT || name == RECIPIENT,
+        Strategy::Similarity => matches!(name, CONTEXT | OCCASION | KEYWORD | RECIPIENT),
         Strategy::Popularity => name == POPULARITY,
     };
     let total: f64 = components
@@ -177,6 +196,8 @@ pub fn reason(
             let v = components.get(*name).copied().unwrap_or_default();
             match name.as_str() {
                 CONTEXT => format!("matches the request (similarity {v:.2})"),
+                OCCASION => format!("suits the occasion (similarity {v:.2})"),
+                KEYWORD => format!("mentions what was asked for (keyword match {v:.2})"),
                 RECIPIENT => format!("fits the recipient's profile (similarity {v:.2})"),
                 PREFERENCE => format!("close to what the shopper liked before (similarity {v:.2})"),
                 POPULARITY => format!("popular with other shoppers (popularity {v:.2})"),

@@ -44,11 +44,24 @@ pub struct GiftRequest {
     pub experiment: Option<String>,
 }
 
+/// What the catalog's activity and text say about one product.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Facts {
+    /// Positive event weight on it in the window.
+    pub positive: f64,
+    /// `ts_rank` of the request's words against it (0 when they do not match).
+    pub keyword_rank: f64,
+}
+
 /// What the request resolved to.
 #[derive(Debug, Clone, Default)]
 pub struct Signals {
-    /// Embedding of context + occasion.
+    /// Embedding of the context.
     pub context: Option<Embedding>,
+    /// Embedding of "a gift for <occasion>".
+    pub occasion: Option<Embedding>,
+    /// The words matched against product text: the context and the recipient's interests.
+    pub keywords: Option<String>,
     /// The recipient (saved or inline).
     pub recipient: Option<Recipient>,
     /// The recipient's profile vector.
@@ -75,13 +88,27 @@ pub fn request_text(req: &GiftRequest) -> Option<String> {
 /// recommend from.
 pub async fn resolve(app: &App, req: &GiftRequest) -> Result<Signals> {
     let mut s = Signals::default();
-    if let Some(text) = request_text(req) {
-        let out = app.embedder.embed(&[text]).await?;
-        s.context = out
+    let texts: Vec<String> = [
+        req.context.clone(),
+        req.occasion.as_ref().map(|o| format!("a gift for {o}")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if !texts.is_empty() {
+        let mut vectors = app
+            .embedder
+            .embed(&texts)
+            .await?
             .items
             .into_iter()
-            .next()
             .map(|i| i.embedding.normalized());
+        if req.context.is_some() {
+            s.context = vectors.next();
+        }
+        if req.occasion.is_some() {
+            s.occasion = vectors.next();
+        }
     }
     if let Some(id) = &req.recipient_id {
         let user = req.user_id.as_deref().ok_or_else(|| {
@@ -113,7 +140,19 @@ pub async fn resolve(app: &App, req: &GiftRequest) -> Result<Signals> {
             .map(|p| p.normalized());
         s.history = recommendations::user_history(&app.db, user).await?;
     }
-    if s.context.is_none() && s.recipient_vector.is_none() && s.preference.is_none() {
+    let interests = s.recipient.as_ref().map(|r| r.interests.join(" "));
+    let words = [req.context.clone(), interests]
+        .into_iter()
+        .flatten()
+        .filter(|w| !w.trim().is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    s.keywords = (!words.is_empty()).then_some(words);
+    if s.context.is_none()
+        && s.occasion.is_none()
+        && s.recipient_vector.is_none()
+        && s.preference.is_none()
+    {
         return Err(nothing_to_go_on(req, &s));
     }
     Ok(s)
@@ -154,6 +193,7 @@ impl Signals {
         let w = &app.recommend.weights;
         let all = [
             (scoring::CONTEXT, w.context, &self.context),
+            (scoring::OCCASION, w.occasion, &self.occasion),
             (scoring::RECIPIENT, w.recipient, &self.recipient_vector),
             (scoring::PREFERENCE, w.preference, &self.preference),
         ];
@@ -183,6 +223,7 @@ impl Signals {
                 // Signals that cancel out exactly: fall back to the first present.
                 self.context
                     .clone()
+                    .or_else(|| self.occasion.clone())
                     .or_else(|| self.recipient_vector.clone())
                     .or_else(|| self.preference.clone())
                     .expect("resolve() guarantees a vector signal")
@@ -190,19 +231,28 @@ impl Signals {
     }
 
     /// The component values of a product with embedding `vector` and price `price`, given
-    /// `positive` event weight on it.
+    /// what events and keyword search say about it.
     pub fn components(
         &self,
         app: &App,
         budget: &Budget,
         vector: &[f32],
         price: f64,
-        positive: f64,
+        facts: Facts,
     ) -> Components {
         let cos = super::diversity::cosine;
         let mut c = Components::new();
         if let Some(v) = &self.context {
             c.insert(scoring::CONTEXT.into(), cos(v.as_slice(), vector));
+        }
+        if let Some(v) = &self.occasion {
+            c.insert(scoring::OCCASION.into(), cos(v.as_slice(), vector));
+        }
+        if self.keywords.is_some() {
+            c.insert(
+                scoring::KEYWORD.into(),
+                scoring::keyword(facts.keyword_rank),
+            );
         }
         if let Some(v) = &self.recipient_vector {
             c.insert(scoring::RECIPIENT.into(), cos(v.as_slice(), vector));
@@ -212,7 +262,7 @@ impl Signals {
         }
         c.insert(
             scoring::POPULARITY.into(),
-            scoring::popularity(positive, app.recommend.popularity_scale),
+            scoring::popularity(facts.positive, app.recommend.popularity_scale),
         );
         if let Some(fit) = budget.fit(price) {
             c.insert(scoring::BUDGET_FIT.into(), fit);

@@ -138,6 +138,42 @@ pub async fn with_vectors(
     Ok(rows.into_iter().map(Into::into).collect())
 }
 
+/// `ts_rank` of `words` (OR-ed lexemes, as keyword search reads them) for the `k` best keyword
+/// matches passing `filters`, and for those of `ids` that match at all.
+#[tracing::instrument(skip(pool, words, filters, ids), fields(n = ids.len()))]
+pub async fn keyword_ranks(
+    pool: &PgPool,
+    words: &str,
+    filters: &CandidateFilters,
+    k: u32,
+    ids: &[String],
+) -> Result<HashMap<String, f64>> {
+    let sql = format!(
+        "WITH q AS (SELECT q FROM giftvec_keyword_query($1) AS q(q)),
+         best AS (
+            SELECT p.id, ts_rank(p.search_tsv, q.q)::float8 AS r FROM products p, q
+            WHERE p.search_tsv @@ q.q {FILTERS}
+            ORDER BY r DESC, p.id LIMIT $8),
+         given AS (
+            SELECT p.id, ts_rank(p.search_tsv, q.q)::float8 AS r FROM products p, q
+            WHERE p.id = ANY($9) AND p.search_tsv @@ q.q)
+         SELECT id, r FROM best UNION SELECT id, r FROM given"
+    );
+    let rows: Vec<(String, f64)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(words)
+        .bind(&filters.categories)
+        .bind(&filters.exclude_categories)
+        .bind(filters.min_price)
+        .bind(filters.max_price)
+        .bind(filters.in_stock)
+        .bind(&filters.exclude_ids)
+        .bind(i64::from(k))
+        .bind(ids)
+        .fetch_all(pool)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
 /// Positive event weight per product among `ids` over the last `days` days.
 #[tracing::instrument(skip(pool, ids), fields(n = ids.len()))]
 pub async fn positive_weight(

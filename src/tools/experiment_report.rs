@@ -206,12 +206,17 @@ fn conclude(arms: &[ArmReport], baseline: &str) -> String {
         let lift = best
             .ctr_lift
             .map_or(String::new(), |l| format!("{:+.0}%, ", 100.0 * l));
+        let p = best.ctr_p_value.unwrap_or(1.0);
+        let p = if p < 0.001 {
+            "p < 0.001".to_string()
+        } else {
+            format!("p = {p:.3}")
+        };
         return format!(
-            "{} beats {baseline}: CTR {:.1}% vs {:.1}% ({lift}p = {:.3}).",
+            "{} beats {baseline}: CTR {:.1}% vs {:.1}% ({lift}{p}).",
             best.arm,
             100.0 * best.ctr.value,
             100.0 * base_ctr,
-            best.ctr_p_value.unwrap_or(1.0)
         );
     }
     if !losers.is_empty() {

@@ -153,3 +153,38 @@ async fn sigterm_lets_in_flight_calls_finish_then_exits(pool: PgPool) {
         "no longer listening"
     );
 }
+
+#[sqlx::test]
+async fn experiment_report_reads_the_experiments_and_weights_from_the_environment(pool: PgPool) {
+    let url = url_of(&pool);
+    let experiments = r#"[{"name": "e1", "arms": [
+        {"name": "baseline", "share": 1, "strategy": "similarity"},
+        {"name": "personalised", "share": 1, "strategy": "personalised"}]}]"#;
+    let run = |weights: &str| {
+        Command::new(env!("CARGO_BIN_EXE_giftvec"))
+            .args(["experiment-report"])
+            .env("DATABASE_URL", &url)
+            .env("GIFTVEC_LOG", "warn")
+            .env("GIFTVEC_EXPERIMENTS", experiments)
+            .env("GIFTVEC_RECOMMEND_WEIGHTS", weights)
+            .output()
+            .unwrap()
+    };
+    let out = run("context=0.6,popularity=0");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.starts_with("experiment e1 (baseline baseline)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("personalised"), "{stdout}");
+    assert!(stdout.contains("No significant CTR difference"), "{stdout}");
+
+    let out = run("vibes=1");
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("unknown score component \"vibes\""),
+        "{}",
+        text(&out.stderr)
+    );
+}

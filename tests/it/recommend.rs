@@ -121,6 +121,16 @@ async fn filters_hold_and_the_ranking_equals_brute_force_scoring(pool: PgPool) {
             min,
             max: Some(max),
         };
+        let ranks: std::collections::HashMap<String, f64> = sqlx::query_as(
+            "SELECT p.id, ts_rank(p.search_tsv, q.q)::float8 FROM products p,
+                    giftvec_keyword_query($1) AS q(q) WHERE p.search_tsv @@ q.q",
+        )
+        .bind(context)
+        .fetch_all(&pool)
+        .await
+        .unwrap()
+        .into_iter()
+        .collect();
         let mut expected: Vec<(f64, String)> = products
             .iter()
             .filter(|(id, cat, price, stock, _)| {
@@ -138,6 +148,10 @@ async fn filters_hold_and_the_ranking_equals_brute_force_scoring(pool: PgPool) {
                         1.0 - cosine_distance(q.as_slice(), v),
                     ),
                     ("popularity".to_string(), 0.0),
+                    (
+                        "keyword".to_string(),
+                        scoring::keyword(ranks.get(id).copied().unwrap_or(0.0)),
+                    ),
                     ("budget_fit".to_string(), budget.fit(*price).unwrap()),
                 ]
                 .into();
