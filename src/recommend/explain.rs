@@ -90,24 +90,16 @@ pub async fn explain(
             it.exploration,
         ),
         None => {
-            let positive =
-                recommendations::positive_weight(&app.db, &ids, app.recommend.window_days).await?;
-            let keyword_rank = match &s.keywords {
-                Some(words) => recommendations::keyword_ranks(
-                    &app.db,
-                    words,
-                    &recommendations::CandidateFilters::default(),
-                    0,
-                    &ids,
-                )
-                .await?
-                .get(product_id)
-                .copied()
-                .unwrap_or(0.0),
-                None => 0.0,
-            };
+            let known = recommendations::facts(
+                &app.db,
+                s.keywords.as_deref(),
+                &ids,
+                app.recommend.window_days,
+            )
+            .await?;
+            let (positive, keyword_rank) = known.get(product_id).copied().unwrap_or_default();
             let facts = signals::Facts {
-                positive: positive.get(product_id).copied().unwrap_or(0.0),
+                positive,
                 keyword_rank,
             };
             let components =

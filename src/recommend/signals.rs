@@ -8,7 +8,7 @@ use crate::store::{self, Embedding};
 use crate::{Error, Result};
 
 use super::experiments::Strategy;
-use super::recipients::profile_vector;
+use super::recipients::{profile_text, profile_vector};
 use super::scoring::{self, Budget, Components};
 
 /// A validated gift request.
@@ -85,60 +85,93 @@ pub fn request_text(req: &GiftRequest) -> Option<String> {
 }
 
 /// Resolves the request's signals; fails, naming what to provide, when there is nothing to
-/// recommend from.
+/// recommend from. The request's texts are embedded in one batch while the database reads
+/// (saved recipient, taste, history) run alongside.
 pub async fn resolve(app: &App, req: &GiftRequest) -> Result<Signals> {
-    let mut s = Signals::default();
+    if req.recipient_id.is_some() && req.user_id.is_none() {
+        return Err(Error::invalid(
+            "recipient_id",
+            "needs user_id too: recipients belong to the user who saved them",
+        ));
+    }
+    let inline_text = req
+        .recipient
+        .as_ref()
+        .filter(|r| !r.description.trim().is_empty() || !r.interests.is_empty())
+        .map(profile_text);
     let texts: Vec<String> = [
         req.context.clone(),
         req.occasion.as_ref().map(|o| format!("a gift for {o}")),
+        inline_text.clone(),
     ]
     .into_iter()
     .flatten()
     .collect();
-    if !texts.is_empty() {
-        let mut vectors = app
-            .embedder
-            .embed(&texts)
-            .await?
-            .items
-            .into_iter()
-            .map(|i| i.embedding.normalized());
-        if req.context.is_some() {
-            s.context = vectors.next();
+    let embedded = async {
+        if texts.is_empty() {
+            return Ok(Vec::new());
         }
-        if req.occasion.is_some() {
-            s.occasion = vectors.next();
-        }
-    }
-    if let Some(id) = &req.recipient_id {
-        let user = req.user_id.as_deref().ok_or_else(|| {
-            Error::invalid(
-                "recipient_id",
-                "needs user_id too: recipients belong to the user who saved them",
-            )
-        })?;
+        Ok::<_, Error>(
+            app.embedder
+                .embed(&texts)
+                .await?
+                .items
+                .into_iter()
+                .map(|i| i.embedding.normalized())
+                .collect::<Vec<Embedding>>(),
+        )
+    };
+    let saved = async {
+        let (Some(id), Some(user)) = (&req.recipient_id, &req.user_id) else {
+            return Ok(None);
+        };
         let r = stored::get(&app.db, user, id)
             .await?
             .ok_or_else(|| Error::not_found("recipient of this user", id))?;
-        s.recipient_vector = match stored::vector(&app.db, &app.model, id).await? {
+        let v = stored::vector(&app.db, &app.model, id).await?;
+        Ok::<_, Error>(Some((r, v)))
+    };
+    let taste = async {
+        let Some(user) = &req.user_id else {
+            return Ok((None, UserHistory::default()));
+        };
+        let (preference, history) = tokio::try_join!(
+            store::people::preference_vector(&app.db, &app.model, user),
+            recommendations::user_history(&app.db, user),
+        )?;
+        Ok::<_, Error>((preference.map(|p| p.normalized()), history))
+    };
+    let (vectors, saved, (preference, history)) = tokio::try_join!(embedded, saved, taste)?;
+
+    let mut s = Signals {
+        preference,
+        history,
+        ..Signals::default()
+    };
+    let mut vectors = vectors.into_iter();
+    if req.context.is_some() {
+        s.context = vectors.next();
+    }
+    if req.occasion.is_some() {
+        s.occasion = vectors.next();
+    }
+    if let Some((r, stored_vector)) = saved {
+        s.recipient_vector = match stored_vector {
             Some(v) => Some(v),
             // Saved under another model (a model switch): build it for this one, once.
             None => {
                 let v = profile_vector(app, &r).await?;
-                stored::set_vector(&app.db, &app.model, id, v.as_ref()).await?;
+                stored::set_vector(&app.db, &app.model, &r.id, v.as_ref()).await?;
                 v
             }
         };
         s.recipient = Some(r);
     } else if let Some(r) = &req.recipient {
-        s.recipient_vector = profile_vector(app, r).await?;
+        // An inline recipient has no liked products: its profile is its text alone.
+        if inline_text.is_some() {
+            s.recipient_vector = vectors.next();
+        }
         s.recipient = Some(r.clone());
-    }
-    if let Some(user) = &req.user_id {
-        s.preference = store::people::preference_vector(&app.db, &app.model, user)
-            .await?
-            .map(|p| p.normalized());
-        s.history = recommendations::user_history(&app.db, user).await?;
     }
     let interests = s.recipient.as_ref().map(|r| r.interests.join(" "));
     let words = [req.context.clone(), interests]

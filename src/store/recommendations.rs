@@ -138,60 +138,46 @@ pub async fn with_vectors(
     Ok(rows.into_iter().map(Into::into).collect())
 }
 
-/// `ts_rank` of `words` (OR-ed lexemes, as keyword search reads them) for the `k` best keyword
-/// matches passing `filters`, and for those of `ids` that match at all.
-#[tracing::instrument(skip(pool, words, filters, ids), fields(n = ids.len()))]
-pub async fn keyword_ranks(
+/// Per product of `ids`: the positive event weight on it over the last `days` days, and the
+/// `ts_rank` of `words` against it (0 without words or a match). One round trip.
+#[tracing::instrument(skip(pool, words, ids), fields(n = ids.len()))]
+pub async fn facts(
     pool: &PgPool,
-    words: &str,
-    filters: &CandidateFilters,
-    k: u32,
-    ids: &[String],
-) -> Result<HashMap<String, f64>> {
-    let sql = format!(
-        "WITH q AS (SELECT q FROM giftvec_keyword_query($1) AS q(q)),
-         best AS (
-            SELECT p.id, ts_rank(p.search_tsv, q.q)::float8 AS r FROM products p, q
-            WHERE p.search_tsv @@ q.q {FILTERS}
-            ORDER BY r DESC, p.id LIMIT $8),
-         given AS (
-            SELECT p.id, ts_rank(p.search_tsv, q.q)::float8 AS r FROM products p, q
-            WHERE p.id = ANY($9) AND p.search_tsv @@ q.q)
-         SELECT id, r FROM best UNION SELECT id, r FROM given"
-    );
-    let rows: Vec<(String, f64)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(words)
-        .bind(&filters.categories)
-        .bind(&filters.exclude_categories)
-        .bind(filters.min_price)
-        .bind(filters.max_price)
-        .bind(filters.in_stock)
-        .bind(&filters.exclude_ids)
-        .bind(i64::from(k))
-        .bind(ids)
-        .fetch_all(pool)
-        .await?;
-    Ok(rows.into_iter().collect())
-}
-
-/// Positive event weight per product among `ids` over the last `days` days.
-#[tracing::instrument(skip(pool, ids), fields(n = ids.len()))]
-pub async fn positive_weight(
-    pool: &PgPool,
+    words: Option<&str>,
     ids: &[String],
     days: u32,
-) -> Result<HashMap<String, f64>> {
-    let rows: Vec<(String, f64)> = sqlx::query_as(
-        "SELECT product_id, sum(weight)::float8 FROM events
-         WHERE product_id = ANY($1) AND weight > 0
-           AND occurred_at > now() - make_interval(days => $2)
-         GROUP BY product_id",
-    )
-    .bind(ids)
-    .bind(days as i32)
-    .fetch_all(pool)
-    .await?;
-    Ok(rows.into_iter().collect())
+) -> Result<HashMap<String, (f64, f64)>> {
+    const POSITIVE: &str = "SELECT product_id, sum(weight)::float8 AS s FROM events
+        WHERE product_id = ANY($1) AND weight > 0
+          AND occurred_at > now() - make_interval(days => $2)
+        GROUP BY product_id";
+    let rows: Vec<(String, f64, f64)> = match words {
+        Some(words) => {
+            let sql = format!(
+                "WITH pos AS ({POSITIVE}), q AS (SELECT q FROM giftvec_keyword_query($3) AS q(q))
+                 SELECT p.id, coalesce(pos.s, 0),
+                        CASE WHEN p.search_tsv @@ q.q THEN ts_rank(p.search_tsv, q.q)::float8
+                             ELSE 0 END
+                 FROM products p CROSS JOIN q LEFT JOIN pos ON pos.product_id = p.id
+                 WHERE p.id = ANY($1)"
+            );
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(ids)
+                .bind(days as i32)
+                .bind(words)
+                .fetch_all(pool)
+                .await?
+        }
+        None => {
+            let sql = format!("SELECT product_id, s, 0::float8 FROM ({POSITIVE}) pos");
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(ids)
+                .bind(days as i32)
+                .fetch_all(pool)
+                .await?
+        }
+    };
+    Ok(rows.into_iter().map(|(id, p, r)| (id, (p, r))).collect())
 }
 
 /// What a user's events say about products: bought, waved away or disliked, and liked (any

@@ -603,3 +603,75 @@ async fn experiments_assign_sticky_arms_and_report_what_happened(pool: PgPool) {
     .unwrap_err();
     assert_eq!(err.code(), "invalid_input");
 }
+
+#[sqlx::test]
+async fn diversify_reranks_for_variety_and_refuses_huge_lists(pool: PgPool) {
+    use giftvec::tools::diversify::{Diversify, Output as Diversified};
+    let app = seeded(&pool).await;
+    let call = |args: Value| {
+        let app = app.clone();
+        async move { Diversify::call(&app, serde_json::from_value(args).unwrap()).await }
+    };
+    // A samey list: the coffee products first, then the rest.
+    let ids: Vec<String> = sqlx::query_scalar(
+        "SELECT id FROM products ORDER BY category <> 'Coffee & Tea', id LIMIT 40",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let out: Diversified = call(json!({"product_ids": ids, "lambda": 0.3, "limit": 6}))
+        .await
+        .unwrap();
+    assert_eq!(out.results.len(), 6);
+    assert_eq!(
+        out.results[0].product.id, ids[0],
+        "the most relevant stays first"
+    );
+    assert!(out.diversity_after > out.diversity_before + 0.05, "{out:?}");
+    assert!(out.categories_after > out.categories_before);
+    let kept = call(json!({"product_ids": ids, "lambda": 1.0, "limit": 6}))
+        .await
+        .unwrap();
+    let order: Vec<&String> = kept.results.iter().map(|h| &h.product.id).collect();
+    assert_eq!(
+        order,
+        ids.iter().take(6).collect::<Vec<_>>(),
+        "lambda 1 keeps the order"
+    );
+    let capped =
+        call(json!({"product_ids": ids, "lambda": 1.0, "limit": 10, "max_per_category": 2}))
+            .await
+            .unwrap();
+    let mut per: BTreeMap<String, usize> = BTreeMap::new();
+    for h in &capped.results {
+        *per.entry(h.product.category.clone()).or_default() += 1;
+    }
+    assert!(per.values().all(|&n| n <= 2), "{per:?}");
+    let searched = call(json!({"query": "coffee", "lambda": 0.5, "limit": 5}))
+        .await
+        .unwrap();
+    assert_eq!(searched.results.len(), 5);
+
+    let huge: Vec<String> = (0..10_000).map(|i| format!("p{i}")).collect();
+    for (args, field) in [
+        (json!({"product_ids": huge}), "product_ids"),
+        (json!({"product_ids": ["a", "a"]}), "product_ids"),
+        (json!({}), "product_ids"),
+        (json!({"product_ids": ids, "lambda": 1.5}), "lambda"),
+        (json!({"product_ids": ids, "scores": [1.0]}), "scores"),
+        (json!({"product_ids": ids, "limit": 0}), "limit"),
+    ] {
+        match call(args.clone()).await.unwrap_err() {
+            giftvec::Error::InvalidInput { field: f, message } => {
+                assert_eq!(f, field, "{args}");
+                if args["product_ids"]
+                    .as_array()
+                    .is_some_and(|a| a.len() == 10_000)
+                {
+                    assert!(message.contains("limit is 200"), "{message}");
+                }
+            }
+            other => panic!("{args}: {other:?}"),
+        }
+    }
+}
