@@ -18,7 +18,6 @@ use super::exploration;
 use super::scoring::{self, Components};
 use super::signals::{self, Facts, GiftRequest, Signals};
 
-
 /// One recommended product.
 #[derive(Debug, Clone)]
 pub struct Recommended {

@@ -205,6 +205,13 @@ pub fn reason(
             }
         })
         .collect();
+    if parts.is_empty() {
+        // Nothing contributed positively (e.g. a popularity arm before any events).
+        parts.push(match components.get(CONTEXT) {
+            Some(v) => format!("among the closest to the request (similarity {v:.2})"),
+            None => "among the candidates nearest to the request".to_string(),
+        });
+    }
     if let Some(max) = budget.max {
         parts.push(format!(
             "{price:.2} {currency} is within the {max:.2} budget"
@@ -246,6 +253,9 @@ mod tests {
         assert_eq!(b.fit(37.5), Some(0.5));
         assert_eq!(b.fit(0.0), Some(0.0));
         assert_eq!(Budget::default().fit(10.0), None);
+        let nothing: Components = [(POPULARITY.to_string(), 0.0)].into();
+        let why = reason(&nothing, &nothing, 10.0, &Budget::default(), "USD");
+        assert_eq!(why, "Among the candidates nearest to the request.");
         assert!((popularity(10.0, 10.0) - (1.0 - (-1f64).exp())).abs() < 1e-12);
     }
 }
