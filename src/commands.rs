@@ -62,6 +62,23 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             let app = build_app(&cli, &settings, &args.calls).await?;
             serve_command(app, args).await
         }
+        Command::ReplayDeadJobs(ref args) => {
+            let pool = store::connect(&settings).await?;
+            migrate::ensure_current(&pool).await?;
+            let models = match &args.model {
+                Some(name) => vec![store::models::get(&pool, name).await?.name],
+                None => store::models::list(&pool)
+                    .await?
+                    .into_iter()
+                    .map(|m| m.name)
+                    .collect(),
+            };
+            for model in models {
+                let n = store::jobs::replay_dead(&pool, &model).await?;
+                println!("{model}: {n} dead-lettered jobs queued again");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::ExperimentReport(ref args) => {
             let mut app = App::build(&settings, &cli.embed.settings()).await?;
             app.recommend = Arc::new(cli.recommend.settings()?);
@@ -82,11 +99,14 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
 
 async fn build_app(cli: &Cli, db: &store::DbSettings, calls: &CallArgs) -> Result<App> {
     let mut app = App::build(db, &cli.embed.settings()).await?;
-    app.gate = Arc::new(CallGate::new(
-        calls.max_concurrent_calls,
-        Duration::from_millis(calls.call_timeout_ms.max(1)),
-        Duration::from_millis(250),
-    ));
+    app.gate = Arc::new(
+        CallGate::new(
+            calls.max_concurrent_calls,
+            Duration::from_millis(calls.call_timeout_ms.max(1)),
+            Duration::from_millis(250),
+        )
+        .with_log_queries(calls.log_queries),
+    );
     app.preferences = Arc::new(cli.preferences.settings());
     app.recommend = Arc::new(cli.recommend.settings()?);
     app.search = Arc::new(calls.search.settings(
@@ -295,6 +315,14 @@ async fn serve_command(app: App, args: &ServeArgs) -> Result<ExitCode> {
         let (app, settings, stop) = (app.clone(), args.pipeline.settings(), stop.clone());
         tokio::spawn(async move { worker::run(&app, &settings, stop).await })
     });
+    if let Some(limit) = args.storage_limit_bytes {
+        crate::observe::set_storage_limit(limit);
+    }
+    let sampler = crate::observe::spawn_sampler(
+        app.clone(),
+        Duration::from_secs(args.metrics_sample_secs),
+        stop.clone(),
+    );
     let mut signalled = stop.clone();
     transport::http::serve(listener, app, settings, async move {
         let _ = signalled.wait_for(|stop| *stop).await;
@@ -308,6 +336,7 @@ async fn serve_command(app: App, args: &ServeArgs) -> Result<ExitCode> {
             Ok(Ok(_)) => {}
         }
     }
+    sampler.abort();
     tracing::info!("giftvec stopped");
     Ok(ExitCode::SUCCESS)
 }

@@ -61,6 +61,12 @@ impl Error {
         }
     }
 
+    /// Whether the caller can fix it (bad input, unknown id) rather than a fault of giftvec or
+    /// what it depends on.
+    pub fn is_caller_error(&self) -> bool {
+        matches!(self, Error::InvalidInput { .. } | Error::NotFound(_))
+    }
+
     /// An [`Error::NotFound`] for the `what` (e.g. "product") called `id`.
     pub fn not_found(what: &str, id: &str) -> Self {
         Error::NotFound(format!("{what} {id:?} was not found"))

@@ -11,7 +11,9 @@
 //!   two-level cache, retries, circuit breaker, rate limits, cost and budget.
 //! - [`pipeline`]: keeping embeddings in step with the catalog (backfill).
 //! - [`search`]: keyword, semantic and hybrid (RRF) search with graceful degradation.
-//! - [`recommend`]: shopper events and the preference vectors they build.
+//! - [`recommend`]: shopper events, preference and recipient vectors, the gift recommender
+//!   (score, explanations, diversity, exploration, A/B experiments).
+//! - [`observe`]: Prometheus metrics — names, the recorder, the database-state sampler.
 //! - [`app`]: [`app::App`], the shared state every command and tool is built on.
 //! - [`store`]: all SQL — migrations, products, embedding models, embeddings, vector search.
 //!   The typed vector API lives here: [`store::Embedding`], [`store::SimilarityOptions`],
@@ -29,6 +31,7 @@ pub mod commands;
 pub mod config;
 pub mod embed;
 pub mod error;
+pub mod observe;
 pub mod pipeline;
 pub mod recommend;
 pub mod search;

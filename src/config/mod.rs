@@ -45,6 +45,16 @@ pub struct Cli {
     #[arg(long, env = "GIFTVEC_LOG", default_value = "info", global = true)]
     pub log: String,
 
+    /// Log format: `json` (one JSON object per line, for log collectors), `text` (for people),
+    /// or `auto`: text on a terminal, JSON otherwise.
+    #[arg(
+        long,
+        env = "GIFTVEC_LOG_FORMAT",
+        default_value = "auto",
+        global = true
+    )]
+    pub log_format: LogFormat,
+
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -145,9 +155,23 @@ pub enum Command {
     /// Recompute users' preference vectors from their events (after a model switch, or to
     /// check the incremental updates), for one user or all.
     RebuildPreferences(RebuildArgs),
+    /// Put dead-lettered embedding jobs back in the queue once their cause is fixed (a bad
+    /// key, an exhausted budget, a provider outage); the workers embed them again.
+    ReplayDeadJobs(ReplayArgs),
     /// Report an A/B experiment: impressions, CTR and conversion per arm with 95% intervals,
     /// the lift over the baseline and whether it is significant.
     ExperimentReport(ExperimentArgs),
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Text on a terminal, JSON otherwise.
+    Auto,
+    /// One JSON object per line.
+    Json,
+    /// Human-readable text.
+    Text,
 }
 
 /// Limits on tool calls, for every transport.
@@ -162,8 +186,21 @@ pub struct CallArgs {
     #[arg(long, env = "GIFTVEC_CALL_TIMEOUT_MS", default_value_t = 15_000)]
     pub call_timeout_ms: u64,
 
+    /// Put the request's text (query, context, text) in the per-call log line. Off by default:
+    /// shoppers' words can be personal.
+    #[arg(long, env = "GIFTVEC_LOG_QUERIES", default_value_t = false)]
+    pub log_queries: bool,
+
     #[command(flatten)]
     pub search: SearchArgs,
+}
+
+/// `giftvec replay-dead-jobs`.
+#[derive(Debug, Clone, Args)]
+pub struct ReplayArgs {
+    /// Only this model's jobs (default: every model's).
+    #[arg(long)]
+    pub model: Option<String>,
 }
 
 /// `giftvec experiment-report`.
@@ -314,6 +351,17 @@ pub struct ServeArgs {
     /// How long in-flight calls may run after SIGTERM before the server exits (ms).
     #[arg(long, env = "GIFTVEC_SHUTDOWN_GRACE_MS", default_value_t = 10_000)]
     pub shutdown_grace_ms: u64,
+
+    /// How often database state (queue depth, coverage, storage sizes) is sampled into the
+    /// metrics at /metrics (seconds).
+    #[arg(long, env = "GIFTVEC_METRICS_SAMPLE_SECS", default_value_t = 15,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub metrics_sample_secs: u64,
+
+    /// Storage the database may use, in bytes (e.g. its volume's size): exported as
+    /// giftvec_storage_limit_bytes so the storage alert can compare the database's size to it.
+    #[arg(long, env = "GIFTVEC_STORAGE_LIMIT_BYTES")]
+    pub storage_limit_bytes: Option<u64>,
 
     /// Tool call limits.
     #[command(flatten)]

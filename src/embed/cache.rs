@@ -12,6 +12,7 @@ use secrecy::SecretString;
 use sha2::{Digest, Sha256};
 
 use super::redis_cache::RedisCache;
+use crate::observe::names;
 
 /// Cache settings.
 #[derive(Debug, Clone)]
@@ -102,6 +103,13 @@ pub struct EmbeddingCache {
 }
 
 impl EmbeddingCache {
+    /// Whether a Redis second level is configured.
+    pub fn has_l2(&self) -> bool {
+        self.l2.is_some()
+    }
+}
+
+impl EmbeddingCache {
     /// Builds the cache. Redis is connected lazily: an outage at start only means L1 until it
     /// answers.
     pub fn new(settings: &CacheSettings) -> Self {
@@ -127,12 +135,14 @@ impl EmbeddingCache {
         let mut l1_missing = Vec::new();
         for (i, key) in keys.iter().enumerate() {
             let hit = self.l1.get(key).await;
-            let counter = if hit.is_some() {
-                &self.counters.l1_hits
+            let (counter, result) = if hit.is_some() {
+                (&self.counters.l1_hits, "hit")
             } else {
-                &self.counters.l1_misses
+                (&self.counters.l1_misses, "miss")
             };
             counter.fetch_add(1, Ordering::Relaxed);
+            metrics::counter!(names::CACHE_REQUESTS, "level" => "l1", "result" => result)
+                .increment(1);
             if hit.is_none() {
                 l1_missing.push(i);
             }
@@ -141,15 +151,21 @@ impl EmbeddingCache {
         if l1_missing.is_empty() {
             return found;
         }
+        if self.l2.is_none() {
+            // No Redis configured: there is no second level to count lookups for.
+            return found;
+        }
         let wanted: Vec<&CacheKey> = l1_missing.iter().map(|&i| &keys[i]).collect();
         let from_l2 = self.l2_get(&wanted).await;
         for (&i, hit) in l1_missing.iter().zip(from_l2) {
-            let counter = if hit.is_some() {
-                &self.counters.l2_hits
+            let (counter, result) = if hit.is_some() {
+                (&self.counters.l2_hits, "hit")
             } else {
-                &self.counters.l2_misses
+                (&self.counters.l2_misses, "miss")
             };
             counter.fetch_add(1, Ordering::Relaxed);
+            metrics::counter!(names::CACHE_REQUESTS, "level" => "l2", "result" => result)
+                .increment(1);
             if let Some(entry) = hit {
                 self.l1.insert(keys[i].clone(), entry.clone()).await;
                 found[i] = Some((entry, CacheLevel::L2));

@@ -138,6 +138,11 @@ impl Embedder {
         &self.inner.cache.counters
     }
 
+    /// Whether the Redis second cache level is configured.
+    pub fn has_redis_cache(&self) -> bool {
+        self.inner.cache.has_l2()
+    }
+
     /// Forgets the cached embedding of `text` (both levels).
     pub async fn invalidate_text(&self, text: &str) {
         let key = CacheKey::new(&self.inner.model, text);

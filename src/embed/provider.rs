@@ -108,6 +108,20 @@ pub enum ProviderError {
 }
 
 impl ProviderError {
+    /// A short stable name of the kind (a metrics label).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ProviderError::RateLimited { .. } => "rate_limited",
+            ProviderError::Server { .. } => "server_error",
+            ProviderError::Timeout(_) => "timeout",
+            ProviderError::Unreachable(_) => "unreachable",
+            ProviderError::InvalidResponse(_) => "invalid_response",
+            ProviderError::Unauthorized { .. } => "unauthorized",
+            ProviderError::Rejected { .. } => "rejected",
+            ProviderError::Local(_) => "local_model",
+        }
+    }
+
     /// Whether another attempt may succeed (rate limits, server errors, timeouts, network).
     pub fn is_transient(&self) -> bool {
         matches!(

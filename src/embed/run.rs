@@ -6,6 +6,7 @@ use super::provider::{ModelInfo, Prepared, ProviderBatch, ProviderError};
 use super::resilience::CallError;
 use super::{CacheKey, CachedEmbedding, plan};
 use crate::Error;
+use crate::observe::names;
 use crate::store::Embedding;
 use crate::store::usage::UsageDelta;
 
@@ -71,11 +72,32 @@ impl Inner {
             .acquire()
             .await
             .map_err(|e| Failure::Internal(e.to_string()))?;
+        let started = std::time::Instant::now();
         let outcome = self
             .guard
             .call(self.provider.as_ref(), texts, tokens)
             .await
             .and_then(|batch| validate(info, batch, indexes.len()).map_err(CallError::Provider));
+        let (model, provider) = (info.name.to_string(), info.provider.as_str());
+        match &outcome {
+            Ok(batch) => {
+                let labels = [("model", model), ("provider", provider.to_string())];
+                metrics::counter!(names::EMBEDDING_REQUESTS, &labels).increment(1);
+                metrics::counter!(names::EMBEDDING_TOKENS, &labels).increment(batch.tokens);
+                metrics::gauge!(names::EMBEDDING_COST, &labels).increment(info.cost(batch.tokens));
+                metrics::histogram!(names::EMBEDDING_REQUEST_DURATION, &labels)
+                    .record(started.elapsed().as_secs_f64());
+            }
+            Err(err) => {
+                let reason = match err {
+                    CallError::CircuitOpen(_) => "circuit_open",
+                    CallError::Provider(p) => p.kind(),
+                };
+                metrics::counter!(names::EMBEDDING_FAILURES, "model" => model,
+                    "provider" => provider, "reason" => reason)
+                .increment(1);
+            }
+        }
         match outcome {
             Ok(batch) => {
                 let delta = UsageDelta {

@@ -26,6 +26,17 @@ pub enum Mode {
     Hybrid,
 }
 
+impl Mode {
+    /// Lower-case name (logs and metrics labels).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Keyword => "keyword",
+            Mode::Semantic => "semantic",
+            Mode::Hybrid => "hybrid",
+        }
+    }
+}
+
 /// One result, with the rank it had in each source.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SearchHit {

@@ -232,3 +232,38 @@ pub async fn dead(pool: &PgPool, model: &str, limit: i64) -> Result<Vec<(String,
     .fetch_all(pool)
     .await?)
 }
+
+/// Puts dead-lettered jobs of `model` back in the queue (after the cause was fixed): the
+/// latest dead job of each product becomes pending with its attempts reset, unless the product
+/// already has a job waiting or running; older dead jobs of replayed products are removed.
+/// Returns how many were requeued.
+#[tracing::instrument(skip(pool))]
+pub async fn replay_dead(pool: &PgPool, model: &str) -> Result<u64> {
+    let mut tx = pool.begin().await?;
+    let requeued = sqlx::query(
+        "WITH latest AS (
+            SELECT DISTINCT ON (d.product_id) d.id FROM embedding_jobs d
+            WHERE d.state = 'dead' AND d.model = $1
+              AND NOT EXISTS (SELECT 1 FROM embedding_jobs w
+                              WHERE w.product_id = d.product_id AND w.model = $1
+                                AND w.state IN ('pending', 'running'))
+            ORDER BY d.product_id, d.finished_at DESC NULLS LAST, d.id DESC)
+         UPDATE embedding_jobs j SET state = 'pending', attempts = 0, last_error = NULL,
+             run_after = now(), locked_by = NULL, locked_until = NULL, finished_at = NULL
+         FROM latest WHERE j.id = latest.id",
+    )
+    .bind(model)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    sqlx::query(
+        "DELETE FROM embedding_jobs d WHERE d.state = 'dead' AND d.model = $1
+           AND EXISTS (SELECT 1 FROM embedding_jobs w WHERE w.product_id = d.product_id
+                         AND w.model = $1 AND w.state IN ('pending', 'running'))",
+    )
+    .bind(model)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(requeued)
+}

@@ -15,6 +15,7 @@ pub mod queries;
 pub mod recipients;
 pub mod recommendations;
 pub mod similarity;
+pub mod storage;
 pub mod usage;
 
 pub use embedding::{Embedding, EmbeddingError};

@@ -8,6 +8,8 @@
 use std::any::Any;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use crate::observe::names;
 use std::time::Duration;
 
 use moka::future::Cache;
@@ -70,8 +72,14 @@ impl ResultCache {
 
     /// The stored result under `key`, if any.
     pub async fn get<T: Clone + Send + Sync + 'static>(&self, key: &str) -> Option<T> {
-        let entry = self.inner.as_ref()?.entries.get(key).await?;
-        entry.downcast_ref::<T>().cloned()
+        let found = match self.inner.as_ref()?.entries.get(key).await {
+            Some(entry) => entry.downcast_ref::<T>().cloned(),
+            None => None,
+        };
+        let result = if found.is_some() { "hit" } else { "miss" };
+        metrics::counter!(names::CACHE_REQUESTS, "level" => "result", "result" => result)
+            .increment(1);
+        found
     }
 
     /// Stores `value` under `key` (from [`ResultCache::key`], taken before computing it).

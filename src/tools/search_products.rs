@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::views::{Filters, Hit, check_limit, default_limit, resolve_filters};
 use super::{Tool, cursor};
 use crate::app::App;
+use crate::observe::names;
 use crate::search::expansion::Expansion;
 use crate::search::fusion::RrfParams;
 use crate::search::products::{self as product_search, Mode, SearchRequest};
@@ -270,6 +271,12 @@ async fn search(app: &App, input: &Input) -> Result<(Output, LogEntry)> {
         embedding: outcome.embedding,
         result_ids: results.iter().map(|h| h.product.id.clone()).collect(),
     };
+    if outcome.degraded.is_some() {
+        metrics::counter!(names::SEARCH_DEGRADED).increment(1);
+    }
+    if results.is_empty() && offset == 0 {
+        metrics::counter!(names::SEARCH_ZERO_RESULTS, "mode" => outcome.mode.as_str()).increment(1);
+    }
     let output = Output {
         results,
         mode: outcome.mode,

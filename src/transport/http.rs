@@ -1,5 +1,6 @@
 //! The one HTTP listener: MCP streamable HTTP at `/mcp`, JSON-RPC over HTTP and WebSocket at
-//! `/rpc`, REST under `/api`, `/openapi.json`, and the probes `/healthz` and `/readyz`.
+//! `/rpc`, REST under `/api`, `/openapi.json`, Prometheus metrics at `/metrics`, the status page
+//! at `/status`, and the probes `/healthz` and `/readyz`.
 //! Bearer auth (when a token is set) guards everything but the probes; bodies are capped.
 
 use std::sync::Arc;
@@ -72,6 +73,8 @@ struct RpcParts {
 
 /// The router with every route and layer.
 pub fn router(app: App, settings: &ServeSettings) -> axum::Router {
+    // Installs the metrics recorder before the first call records anything.
+    crate::observe::handle();
     let (stop, server) = jsonrpsee::server::stop_channel();
     let config = ServerConfig::builder()
         .max_request_body_size(settings.max_body_bytes as u32)
@@ -103,12 +106,42 @@ pub fn router(app: App, settings: &ServeSettings) -> axum::Router {
         .route_service("/mcp", mcp)
         .route("/rpc", any(rpc_handler))
         .route("/openapi.json", get(|| async { Json(openapi::document()) }))
+        .route("/metrics", get(metrics))
+        .route("/status", get(status_page))
         .merge(rest::routes())
         .layer(middleware::from_fn_with_state(state.clone(), require_token))
         .route("/healthz", get(|| async { Json(json!({"status": "ok"})) }))
         .route("/readyz", get(readyz))
         .layer(RequestBodyLimitLayer::new(settings.max_body_bytes))
         .with_state(state)
+}
+
+/// The operators' status page (HTML, behind the token like the API).
+async fn status_page(State(state): State<HttpState>) -> Response {
+    match super::status_page::render(&state.app).await {
+        Ok(html) => (
+            [
+                (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            html,
+        )
+            .into_response(),
+        Err(err) => super::rest::error_response(&err),
+    }
+}
+
+/// Prometheus text exposition of every metric (behind the token like the API).
+async fn metrics(State(state): State<HttpState>) -> Response {
+    let text = crate::observe::render(&state.app);
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        text,
+    )
+        .into_response()
 }
 
 async fn rpc_handler(State(state): State<HttpState>, request: Request) -> Response {

@@ -6,3 +6,4 @@ pub mod mcp;
 pub mod openapi;
 pub mod rest;
 pub mod rpc;
+pub mod status_page;

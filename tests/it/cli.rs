@@ -95,27 +95,44 @@ async fn import_refuses_an_unmigrated_database_then_migrate_fixes_it(pool: PgPoo
     );
 }
 
-#[sqlx::test]
-async fn sigterm_lets_in_flight_calls_finish_then_exits(pool: PgPool) {
+/// Starts `giftvec serve` on a free loopback port with `env` (stderr piped when `capture`),
+/// and waits until it answers; the child and its base URL.
+async fn spawn_serve(
+    pool: &PgPool,
+    env: &[(&str, &str)],
+    capture: bool,
+) -> (std::process::Child, String) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
     let base = format!("http://127.0.0.1:{port}");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_giftvec"))
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .env("DATABASE_URL", url_of(&pool))
-        .env("GIFTVEC_LOG", "warn")
-        .env("GIFTVEC_SHUTDOWN_GRACE_MS", "120000")
-        .spawn()
-        .unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_giftvec"));
+    cmd.args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .env("DATABASE_URL", url_of(pool))
+        .env("GIFTVEC_LOG", "warn");
+    if capture {
+        cmd.stderr(std::process::Stdio::piped());
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let child = cmd.spawn().unwrap();
     let client = reqwest::Client::new();
     let started = std::time::Instant::now();
     while client.get(format!("{base}/healthz")).send().await.is_err() {
         assert!(started.elapsed().as_secs() < 60, "the server did not start");
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
+    (child, base)
+}
+
+#[sqlx::test]
+async fn sigterm_lets_in_flight_calls_finish_then_exits(pool: PgPool) {
+    let (mut child, base) =
+        spawn_serve(&pool, &[("GIFTVEC_SHUTDOWN_GRACE_MS", "120000")], false).await;
+    let client = reqwest::Client::new();
     let texts: Vec<String> = (0..96)
         .map(|i| format!("gift idea {i}: a long description ").repeat(12))
         .collect();
@@ -186,5 +203,85 @@ async fn experiment_report_reads_the_experiments_and_weights_from_the_environmen
         text(&out.stderr).contains("unknown score component \"vibes\""),
         "{}",
         text(&out.stderr)
+    );
+}
+
+/// Starts `giftvec serve` with `env`, makes two calls, stops it; its stderr.
+async fn serve_and_log(pool: &PgPool, env: &[(&str, &str)]) -> String {
+    let mut env = env.to_vec();
+    env.extend([
+        ("GIFTVEC_LOG", "info"),
+        ("GIFTVEC_AUTH_TOKEN", "tok-do-not-log-me"),
+        ("OPENAI_API_KEY", "sk-do-not-log-me"),
+    ]);
+    let (child, base) = spawn_serve(pool, &env, true).await;
+    let client = reqwest::Client::new();
+    for params in [
+        serde_json::json!({"query": "my secret gift idea", "limit": 3}),
+        serde_json::json!({"query": "tea", "limit": 0}),
+    ] {
+        client
+            .post(format!("{base}/rpc"))
+            .bearer_auth("tok-do-not-log-me")
+            .json(&serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "search_products", "params": params}))
+            .send()
+            .await
+            .unwrap();
+    }
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    text(&out.stderr)
+}
+
+#[sqlx::test]
+async fn logs_are_one_json_line_per_call_without_secrets_or_queries(pool: PgPool) {
+    let logs = serve_and_log(&pool, &[("GIFTVEC_LOG_FORMAT", "json")]).await;
+    let lines: Vec<serde_json::Value> = logs
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|_| panic!("not JSON: {l}")))
+        .collect();
+    let calls: Vec<&serde_json::Value> = lines
+        .iter()
+        .filter(|l| l["tool"] == "search_products")
+        .collect();
+    assert_eq!(calls.len(), 2, "{logs}");
+    let ok = calls[0];
+    assert_eq!(
+        (
+            ok["message"].as_str(),
+            ok["transport"].as_str(),
+            ok["code"].as_str()
+        ),
+        (Some("tool call"), Some("jsonrpc"), Some("ok"))
+    );
+    assert_eq!(ok["result_count"], 0, "an empty catalog");
+    assert!(ok["latency_ms"].as_f64().unwrap() > 0.0);
+    assert_eq!(ok["call_id"].as_str().unwrap().len(), 16);
+    assert_eq!(calls[1]["code"], "invalid_input");
+    assert!(
+        !logs.contains("my secret gift idea"),
+        "queries are redacted by default"
+    );
+    assert!(!logs.contains("do-not-log-me"), "no secrets in logs");
+
+    let logs = serve_and_log(
+        &pool,
+        &[
+            ("GIFTVEC_LOG_FORMAT", "json"),
+            ("GIFTVEC_LOG_QUERIES", "true"),
+        ],
+    )
+    .await;
+    assert!(logs.contains("\"query\":\"my secret gift idea\""), "{logs}");
+    let text_logs = serve_and_log(&pool, &[("GIFTVEC_LOG_FORMAT", "text")]).await;
+    assert!(
+        text_logs
+            .lines()
+            .any(|l| l.contains("tool call") && !l.starts_with('{'))
     );
 }

@@ -2,6 +2,7 @@
 //! `tools/test` starts it and sets DATABASE_URL). `#[sqlx::test]` gives each test a fresh
 //! database with the migrations applied (or none, where the test says `migrations = false`).
 
+mod browser;
 mod cli;
 mod common;
 mod embed_cache;
@@ -10,6 +11,7 @@ mod embed_openai;
 mod events;
 mod fake_openai;
 mod import;
+mod metrics;
 mod migrations;
 mod pipeline;
 mod recipients;

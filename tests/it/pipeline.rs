@@ -3,6 +3,8 @@
 //! poison inputs end in the dead-letter state, the backfill counts what is missing.
 
 use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use giftvec::app::App;
@@ -213,11 +215,23 @@ async fn two_workers_process_each_job_once(pool: PgPool) {
     );
 }
 
+/// Matches while the flag is up (a provider policy that can be fixed mid-test).
+struct Rejecting(Arc<AtomicBool>);
+
+impl wiremock::Match for Rejecting {
+    fn matches(&self, _: &wiremock::Request) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
 #[sqlx::test]
 async fn a_poison_input_is_dead_lettered_and_the_rest_proceed(pool: PgPool) {
     let fake = Fake::start(DIMS).await;
+    let rejecting = Arc::new(AtomicBool::new(true));
     Mock::given(method("POST"))
         .and(body_string_contains("POISON"))
+        // The provider rejects it until its policy is fixed (below).
+        .and(Rejecting(rejecting.clone()))
         .respond_with(
             ResponseTemplate::new(400)
                 .set_body_json(json!({"error": {"message": "input contains forbidden content"}})),
@@ -254,6 +268,23 @@ async fn a_poison_input_is_dead_lettered_and_the_rest_proceed(pool: PgPool) {
     let status = jobs::counts(&pool, &app.model.name).await.unwrap();
     assert_eq!((status.dead, status.pending, status.running), (1, 0, 0));
     assert!(status.failure_rate_1h > 0.0);
+
+    // Once the cause is fixed, replaying the dead letter embeds it.
+    rejecting.store(false, Ordering::SeqCst);
+    assert_eq!(jobs::replay_dead(&pool, &app.model.name).await.unwrap(), 1);
+    assert_eq!(
+        jobs::replay_dead(&pool, &app.model.name).await.unwrap(),
+        0,
+        "nothing left"
+    );
+    worker::drain(&app, &settings).await.unwrap();
+    let state: String =
+        sqlx::query_scalar("SELECT state FROM embedding_jobs WHERE product_id = 'p00007'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(state, "done");
+    assert_all_current(&pool, 20).await;
 }
 
 #[sqlx::test]

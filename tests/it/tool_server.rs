@@ -496,6 +496,22 @@ async fn a_token_guards_every_transport_but_the_probes(pool: PgPool) {
             }
         }
     }
+    // The operators' pages too: metrics and the status page.
+    for (path, marker) in [
+        ("/metrics", "giftvec_build_info"),
+        ("/status", "<title>giftvec status</title>"),
+    ] {
+        let denied = client.get(server.url(path)).send().await.unwrap();
+        assert_eq!(denied.status(), 401, "{path}");
+        let page = client
+            .get(server.url(path))
+            .bearer_auth("s3cret-token")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), 200, "{path}");
+        assert!(page.text().await.unwrap().contains(marker), "{path}");
+    }
     for probe in ["/healthz", "/readyz"] {
         assert_eq!(
             client.get(server.url(probe)).send().await.unwrap().status(),
