@@ -307,6 +307,7 @@ async fn serve_command(app: App, args: &ServeArgs) -> Result<ExitCode> {
         max_body_bytes: args.max_body_bytes.max(1024),
         mcp_allowed_hosts: args.mcp_allowed_hosts.clone(),
         shutdown_grace: Duration::from_millis(args.shutdown_grace_ms),
+        widget_origins: args.widget_origins.clone(),
         ..transport::http::ServeSettings::default()
     };
     tracing::info!(listen = %args.listen, model = %app.model.name, auth = settings.auth_token.is_some(), "giftvec serving");

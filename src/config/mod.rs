@@ -358,6 +358,11 @@ pub struct ServeArgs {
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub metrics_sample_secs: u64,
 
+    /// Origins whose web pages may call giftvec from browsers (CORS), comma-separated, e.g.
+    /// `https://shop.example`: the "You might also like" widget's pages.
+    #[arg(long, env = "GIFTVEC_WIDGET_ORIGINS", value_delimiter = ',')]
+    pub widget_origins: Vec<String>,
+
     /// Storage the database may use, in bytes (e.g. its volume's size): exported as
     /// giftvec_storage_limit_bytes so the storage alert can compare the database's size to it.
     #[arg(long, env = "GIFTVEC_STORAGE_LIMIT_BYTES")]

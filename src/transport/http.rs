@@ -1,6 +1,7 @@
 //! The one HTTP listener: MCP streamable HTTP at `/mcp`, JSON-RPC over HTTP and WebSocket at
 //! `/rpc`, REST under `/api`, `/openapi.json`, Prometheus metrics at `/metrics`, the status page
-//! at `/status`, and the probes `/healthz` and `/readyz`.
+//! at `/status`, the widget script at `/widget/similar.js`, and the probes `/healthz` and
+//! `/readyz`. Origins in `widget_origins` may call it from browsers (CORS).
 //! Bearer auth (when a token is set) guards everything but the probes; bodies are capped.
 
 use std::sync::Arc;
@@ -9,7 +10,7 @@ use std::time::Duration;
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
@@ -21,6 +22,7 @@ use serde_json::json;
 use subtle::ConstantTimeEq;
 use tokio::net::TcpListener;
 use tower::Service;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 
 use super::mcp::McpServer;
@@ -41,6 +43,9 @@ pub struct ServeSettings {
     pub mcp_allowed_hosts: Vec<String>,
     /// How long in-flight calls may take to finish after a shutdown signal.
     pub shutdown_grace: Duration,
+    /// Origins (e.g. `https://shop.example`) whose pages may call the API from a browser
+    /// (CORS), as the "You might also like" widget does; empty: none.
+    pub widget_origins: Vec<String>,
 }
 
 impl Default for ServeSettings {
@@ -51,6 +56,7 @@ impl Default for ServeSettings {
             max_batch: 50,
             mcp_allowed_hosts: vec!["localhost".into(), "127.0.0.1".into(), "::1".into()],
             shutdown_grace: Duration::from_secs(10),
+            widget_origins: Vec::new(),
         }
     }
 }
@@ -112,8 +118,36 @@ pub fn router(app: App, settings: &ServeSettings) -> axum::Router {
         .layer(middleware::from_fn_with_state(state.clone(), require_token))
         .route("/healthz", get(|| async { Json(json!({"status": "ok"})) }))
         .route("/readyz", get(readyz))
+        .route("/widget/similar.js", get(widget_script))
         .layer(RequestBodyLimitLayer::new(settings.max_body_bytes))
+        // Outermost, so that browsers' preflight requests are answered before the token check.
+        .layer(cors(&settings.widget_origins))
         .with_state(state)
+}
+
+/// The embeddable "You might also like" custom element (public: it holds no data).
+async fn widget_script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        include_str!("widget/similar.js"),
+    )
+        .into_response()
+}
+
+/// Cross-origin access for the configured origins only (GET and POST with JSON).
+fn cors(origins: &[String]) -> CorsLayer {
+    let allowed: Vec<HeaderValue> = origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o.trim().trim_end_matches('/')).ok())
+        .collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(allowed))
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::CONTENT_TYPE, header::ACCEPT, header::AUTHORIZATION])
+        .max_age(Duration::from_secs(600))
 }
 
 /// The operators' status page (HTML, behind the token like the API).

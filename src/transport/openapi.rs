@@ -83,6 +83,7 @@ pub fn document() -> Value {
             "/api/vectors/search": json_post("similar_products", "Similarity search by product id or text"),
             "/api/vectors/embed": json_post("embed_text", "Embed texts"),
             "/api/search/semantic": json_post("search_products", "Semantic product search"),
+            "/api/events": json_post("record_event", "Record a shopper event (view, click, purchase, ...)"),
             "/api/recommendations": json_post("recommend_gifts", "Gift recommendations for a recipient, occasion and budget"),
             "/api/products/{id}": {"get": {
                 "operationId": "get_product",

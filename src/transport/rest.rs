@@ -2,7 +2,7 @@
 //! `POST /api/vectors/search` (similar_products), `POST /api/vectors/embed` (embed_text),
 //! `GET /api/products/{id}/similar` (similar_products), `POST /api/search/semantic`
 //! (search_products), `GET /api/products/{id}` (get_product), `POST /api/recommendations`
-//! (recommend_gifts).
+//! (recommend_gifts), `POST /api/events` (record_event).
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -125,6 +125,10 @@ async fn search_semantic(State(state): State<HttpState>, payload: JsonBody) -> R
     .await
 }
 
+async fn events(State(state): State<HttpState>, payload: JsonBody) -> Response {
+    with_body(&state, "record_event", payload, |_| {}).await
+}
+
 async fn recommendations(State(state): State<HttpState>, payload: JsonBody) -> Response {
     with_body(&state, "recommend_gifts", payload, |_| {}).await
 }
@@ -136,6 +140,7 @@ pub fn routes() -> axum::Router<HttpState> {
         .route("/api/vectors/embed", post(vectors_embed))
         .route("/api/search/semantic", post(search_semantic))
         .route("/api/recommendations", post(recommendations))
+        .route("/api/events", post(events))
         .route("/api/products/{id}", get(product))
         .route("/api/products/{id}/similar", get(similar_by_id))
 }

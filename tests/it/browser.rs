@@ -179,3 +179,174 @@ async fn the_status_page_shows_what_the_api_reports(pool: PgPool) {
     println!("status page screenshot: {}", path.display());
     browser.client.clone().close().await.unwrap();
 }
+
+/// A shop page on its own origin that embeds the widget below the fold, counting the page's
+/// fetches; `/products/{id}` is where a card leads.
+async fn shop_page(listener: tokio::net::TcpListener, giftvec: String) {
+    use axum::routing::get;
+    let html = format!(
+        r#"<!doctype html><html><head><title>shop</title><script>
+window.__fetches = [];
+const realFetch = window.fetch;
+window.fetch = (...args) => {{ window.__fetches.push(String(args[0])); return realFetch(...args); }};
+</script><script src="{giftvec}/widget/similar.js"></script></head><body>
+<div style="height: 4000px">a long product page</div>
+<giftvec-similar id="w" product-id="fishing-002" limit="4" user-id="widget-shopper"></giftvec-similar>
+</body></html>"#
+    );
+    let app = axum::Router::new()
+        .route("/", get(move || async move { axum::response::Html(html) }))
+        .route("/products/{id}", get(|| async { "product page" }));
+    axum::serve(listener, app).await.unwrap();
+}
+
+async fn eval(browser: &Browser, script: &str) -> Value {
+    browser.client.execute(script, vec![]).await.unwrap()
+}
+
+async fn wait_for(browser: &Browser, script: &str, what: &str) -> Value {
+    let started = Instant::now();
+    loop {
+        let v = eval(browser, script).await;
+        if !(v.is_null() || v == json!(false)) {
+            return v;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[sqlx::test]
+async fn the_widget_loads_when_scrolled_into_view_and_records_clicks(pool: PgPool) {
+    let shop = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let shop_origin = format!("http://{}", shop.local_addr().unwrap());
+    let settings = ServeSettings {
+        widget_origins: vec![shop_origin.clone()],
+        ..ServeSettings::default()
+    };
+    let server = TestServer::start(pool.clone(), settings).await;
+    tokio::spawn(shop_page(shop, server.url("")));
+
+    let browser = Browser::start().await;
+    browser
+        .client
+        .goto(&format!("{shop_origin}/"))
+        .await
+        .unwrap();
+    wait_for(
+        &browser,
+        "return !!customElements.get('giftvec-similar')",
+        "the element",
+    )
+    .await;
+    // Below the fold: nothing is fetched, however long we wait.
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(
+        eval(
+            &browser,
+            "return document.getElementById('w').dataset.state"
+        )
+        .await,
+        "idle"
+    );
+    assert_eq!(eval(&browser, "return window.__fetches.length").await, 0);
+
+    eval(&browser, "document.getElementById('w').scrollIntoView()").await;
+    let state = wait_for(
+        &browser,
+        "const s = document.getElementById('w').dataset.state; return s === 'idle' || s === 'loading' ? null : s",
+        "the widget to load",
+    )
+    .await;
+    assert_eq!(state, "loaded");
+    let fetched = eval(&browser, "return window.__fetches").await;
+    assert_eq!(fetched.as_array().unwrap().len(), 1, "{fetched}");
+    assert!(
+        fetched[0]
+            .as_str()
+            .unwrap()
+            .contains("/api/products/fishing-002/similar?limit=4")
+    );
+    let titles = eval(
+        &browser,
+        "return [...document.getElementById('w').shadowRoot.querySelectorAll('a.card .title')].map(e => e.textContent)",
+    )
+    .await;
+    // The cards are what similar_products answers.
+    let expected = giftvec::tools::similar_products::SimilarProducts::call(
+        &server.app,
+        serde_json::from_value(
+            json!({"product_id": "fishing-002", "limit": 4, "filters": {"in_stock": true}}),
+        )
+        .unwrap(),
+    )
+    .await
+    .unwrap();
+    let expected: Vec<&str> = expected
+        .results
+        .iter()
+        .map(|h| h.product.title.as_str())
+        .collect();
+    assert_eq!(titles, json!(expected));
+
+    let clicked = eval(
+        &browser,
+        "const a = document.getElementById('w').shadowRoot.querySelector('a.card'); a.click(); return a.dataset.productId",
+    )
+    .await;
+    let clicked = clicked.as_str().unwrap().to_string();
+    wait_for(
+        &browser,
+        &format!("return location.pathname === '/products/{clicked}'"),
+        "the card's link",
+    )
+    .await;
+    let started = Instant::now();
+    loop {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM events WHERE user_id = 'widget-shopper' AND kind = 'click' AND product_id = $1",
+        )
+        .bind(&clicked)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        if n == 1 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the click was not recorded"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    browser.client.clone().close().await.unwrap();
+
+    // Other origins get no CORS permission.
+    let preflight = reqwest::Client::new()
+        .request(reqwest::Method::OPTIONS, server.url("/api/events"))
+        .header("origin", "http://evil.example")
+        .header("access-control-request-method", "POST")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        preflight
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+    let allowed = reqwest::Client::new()
+        .request(reqwest::Method::OPTIONS, server.url("/api/events"))
+        .header("origin", &shop_origin)
+        .header("access-control-request-method", "POST")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        allowed.headers()["access-control-allow-origin"],
+        shop_origin.as_str()
+    );
+}
