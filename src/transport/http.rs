@@ -14,6 +14,7 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
+use axum::serve::ListenerExt;
 use jsonrpsee::server::{Methods, ServerConfig, StopHandle, TowerServiceBuilder};
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
@@ -253,6 +254,13 @@ pub async fn serve(
     let grace = settings.shutdown_grace;
     let router = router(app, &settings);
     let (stopped_tx, stopped_rx) = tokio::sync::oneshot::channel::<()>();
+    // Small writes (WebSocket frames, MCP's event-stream chunks) must not wait for Nagle's
+    // algorithm and the peer's delayed ACK: ~40 ms a call on loopback without it.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(err) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %err, "cannot set TCP_NODELAY");
+        }
+    });
     let server = axum::serve(listener, router).with_graceful_shutdown(async move {
         shutdown.await;
         let _ = stopped_tx.send(());

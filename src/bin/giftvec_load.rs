@@ -1,0 +1,458 @@
+//! `giftvec-load`: drives a running giftvec over JSON-RPC (HTTP and WebSocket) and MCP
+//! (streamable HTTP) at a given concurrency for a bounded time, prints throughput and
+//! p50 / p95 / p99 per transport and tool, and in the same run drives the equivalent raw
+//! pgvector query with `pgbench` on the same database, printing giftvec's throughput as a
+//! ratio of it. Loopback targets only.
+//!
+//! ```sh
+//! cargo build --release --features load --bin giftvec-load
+//! target/release/giftvec-load --url http://127.0.0.1:7070 --seconds 10 --concurrency 2
+//! ```
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use hdrhistogram::Histogram;
+use jsonrpsee::core::client::ClientT;
+use jsonrpsee::core::params::ObjectParams;
+use serde_json::{Value, json};
+use tokio::sync::Mutex;
+
+/// Load test of a giftvec sidecar.
+#[derive(Debug, Parser)]
+#[command(name = "giftvec-load")]
+struct Args {
+    /// giftvec's base URL (loopback only).
+    #[arg(long, default_value = "http://127.0.0.1:7070")]
+    url: String,
+    /// The database giftvec serves (for the product ids and the raw pgbench baseline).
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    database_url: String,
+    /// Calls in flight at once (per transport and tool).
+    #[arg(long, default_value_t = 2)]
+    concurrency: usize,
+    /// Seconds per transport and tool (and for the pgbench baseline).
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+    /// Transports: jsonrpc-http, jsonrpc-ws, mcp.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "jsonrpc-http,jsonrpc-ws,mcp"
+    )]
+    transports: Vec<String>,
+    /// Tools: similar_products, search_products, recommend_gifts.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "similar_products,search_products,recommend_gifts"
+    )]
+    tools: Vec<String>,
+    /// The pgbench binary.
+    #[arg(long, default_value = "pgbench")]
+    pgbench: String,
+    /// Bearer token, when giftvec has one.
+    #[arg(long, env = "GIFTVEC_AUTH_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+}
+
+const REQUESTS: [&str; 8] = [
+    "gift for a coffee lover",
+    "something for my dad who loves fishing",
+    "yoga and meditation",
+    "a cosy present for a bookworm",
+    "board game night with friends",
+    "birthday present for a teenage gamer",
+    "houseplant lover",
+    "whisky gift for grandpa",
+];
+
+/// The arguments of call number `i` of `tool`.
+fn params(tool: &str, i: u64, ids: &[String]) -> Value {
+    let id = &ids[(i as usize * 7919) % ids.len()];
+    let text = REQUESTS[i as usize % REQUESTS.len()];
+    match tool {
+        "similar_products" => json!({"product_id": id, "limit": 10}),
+        "search_products" => json!({"query": text, "limit": 10}),
+        _ => json!({"context": text, "limit": 10, "budget": {"max": 80}}),
+    }
+}
+
+/// One way of calling a tool.
+enum Caller {
+    Http(jsonrpsee::http_client::HttpClient),
+    Ws(jsonrpsee::ws_client::WsClient),
+    Mcp(Mcp),
+}
+
+impl Caller {
+    async fn call(&self, tool: &str, args: Value) -> Result<(), String> {
+        let object = |v: Value| {
+            let mut p = ObjectParams::new();
+            for (k, v) in v.as_object().cloned().unwrap_or_default() {
+                p.insert(&k, v).map_err(|e| e.to_string())?;
+            }
+            Ok::<_, String>(p)
+        };
+        match self {
+            Caller::Http(c) => c
+                .request::<Value, _>(tool, object(args)?)
+                .await
+                .map(drop)
+                .map_err(|e| e.to_string()),
+            Caller::Ws(c) => c
+                .request::<Value, _>(tool, object(args)?)
+                .await
+                .map(drop)
+                .map_err(|e| e.to_string()),
+            Caller::Mcp(c) => c.call(tool, args).await,
+        }
+    }
+}
+
+/// A minimal MCP streamable-HTTP client: initialize once, then `tools/call` with the session.
+struct Mcp {
+    http: reqwest::Client,
+    url: String,
+    session: String,
+    token: Option<String>,
+    next: AtomicU64,
+}
+
+impl Mcp {
+    async fn connect(base: &str, token: Option<String>) -> Result<Self, String> {
+        let http = reqwest::Client::new();
+        let url = format!("{base}/mcp");
+        let mut mcp = Self {
+            http,
+            url,
+            session: String::new(),
+            token,
+            next: AtomicU64::new(1),
+        };
+        let init = json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {},
+            "clientInfo": {"name": "giftvec-load", "version": env!("CARGO_PKG_VERSION")}}});
+        let response = mcp.post(&init).await?;
+        mcp.session = response
+            .headers()
+            .get("mcp-session-id")
+            .and_then(|v| v.to_str().ok())
+            .ok_or("no mcp-session-id from initialize")?
+            .to_string();
+        response.text().await.map_err(|e| e.to_string())?;
+        mcp.post(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
+            .await?;
+        Ok(mcp)
+    }
+
+    async fn post(&self, body: &Value) -> Result<reqwest::Response, String> {
+        let mut request = self
+            .http
+            .post(&self.url)
+            .header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream")
+            .body(body.to_string());
+        if !self.session.is_empty() {
+            request = request.header("mcp-session-id", &self.session);
+        }
+        if let Some(t) = &self.token {
+            request = request.bearer_auth(t);
+        }
+        let response = request.send().await.map_err(|e| e.to_string())?;
+        if !response.status().is_success() {
+            return Err(format!("HTTP {}", response.status()));
+        }
+        Ok(response)
+    }
+
+    async fn call(&self, tool: &str, args: Value) -> Result<(), String> {
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        let body = json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
+                          "params": {"name": tool, "arguments": args}});
+        let text = self
+            .post(&body)
+            .await?
+            .text()
+            .await
+            .map_err(|e| e.to_string())?;
+        // A JSON body or an event stream whose data line holds the answer.
+        let answer = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("data:"))
+            .map(str::trim)
+            .find(|l| l.starts_with('{'))
+            .unwrap_or(text.trim());
+        let value: Value = serde_json::from_str(answer).map_err(|e| e.to_string())?;
+        if value.get("error").is_some() || value["result"]["isError"] == json!(true) {
+            return Err(format!("tool error: {value}"));
+        }
+        Ok(())
+    }
+}
+
+/// Throughput and latency of one run.
+struct Outcome {
+    calls: u64,
+    errors: u64,
+    per_second: f64,
+    histogram: Histogram<u64>,
+}
+
+async fn drive(
+    caller: Arc<Caller>,
+    tool: &str,
+    ids: Arc<Vec<String>>,
+    concurrency: usize,
+    seconds: u64,
+) -> Outcome {
+    let histogram = Arc::new(Mutex::new(
+        Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("valid bounds"),
+    ));
+    let (calls, errors) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+    let started = Instant::now();
+    let until = started + Duration::from_secs(seconds);
+    let mut workers = Vec::new();
+    for w in 0..concurrency {
+        let (caller, ids, histogram) = (caller.clone(), ids.clone(), histogram.clone());
+        let (calls, errors, tool) = (calls.clone(), errors.clone(), tool.to_string());
+        workers.push(tokio::spawn(async move {
+            let mut local = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("bounds");
+            let mut i = w as u64 * 1_000_003;
+            while Instant::now() < until {
+                let t = Instant::now();
+                let ok = caller.call(&tool, params(&tool, i, &ids)).await;
+                let micros = t.elapsed().as_micros().max(1) as u64;
+                match ok {
+                    Ok(()) => {
+                        local.saturating_record(micros);
+                        calls.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Err(err) => {
+                        if errors.fetch_add(1, Ordering::Relaxed) == 0 {
+                            eprintln!("giftvec-load: {tool}: {err}");
+                        }
+                    }
+                }
+                i += 1;
+            }
+            histogram.lock().await.add(&local).expect("same bounds");
+        }));
+    }
+    for w in workers {
+        let _ = w.await;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let calls = calls.load(Ordering::Relaxed);
+    let histogram = Arc::try_unwrap(histogram)
+        .map(Mutex::into_inner)
+        .unwrap_or_else(|_| unreachable!("workers are done"));
+    Outcome {
+        calls,
+        errors: errors.load(Ordering::Relaxed),
+        per_second: calls as f64 / elapsed,
+        histogram,
+    }
+}
+
+/// The model giftvec serves and its dimensions.
+async fn active_model(pool: &sqlx::PgPool) -> Result<(String, i32), String> {
+    sqlx::query_as("SELECT name, dimensions FROM embedding_models WHERE is_active")
+        .fetch_one(pool)
+        .await
+        .map_err(|e| format!("reading the active model: {e}"))
+}
+
+/// Raw pgvector throughput of the same top-10 query, by pgbench at the same concurrency:
+/// the query vectors are the embeddings of `ids` (so this is similar_products' query, and
+/// search's ANN step without the embedding of the request).
+async fn pgbench(args: &Args, pool: &sqlx::PgPool, ids: &[String]) -> Result<f64, String> {
+    let (model, dims) = active_model(pool).await?;
+    let e = |e: sqlx::Error| e.to_string();
+    sqlx::query("DROP TABLE IF EXISTS giftvec_load_queries")
+        .execute(pool)
+        .await
+        .map_err(e)?;
+    sqlx::query(
+        "CREATE UNLOGGED TABLE giftvec_load_queries AS
+         SELECT row_number() OVER (ORDER BY product_id) AS n, embedding AS v
+         FROM product_embeddings WHERE model = $1 AND product_id = ANY($2)",
+    )
+    .bind(&model)
+    .bind(ids)
+    .execute(pool)
+    .await
+    .map_err(e)?;
+    let literal = model.replace('\'', "''");
+    let script = format!(
+        "\\set n random(1, {})\n\
+         SELECT e.product_id FROM product_embeddings e WHERE e.model = '{literal}' \
+         ORDER BY e.embedding::vector({dims}) <=> (SELECT v::vector({dims}) FROM giftvec_load_queries WHERE n = :n) LIMIT 10;\n",
+        ids.len()
+    );
+    let dir = std::env::temp_dir().join(format!("giftvec-load-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let file = dir.join("query.sql");
+    std::fs::write(&file, script).map_err(|e| e.to_string())?;
+    let mut pgbench = std::process::Command::new(&args.pgbench);
+    pgbench
+        .env(
+            "PGOPTIONS",
+            "-c hnsw.ef_search=100 -c hnsw.iterative_scan=relaxed_order",
+        )
+        .args([
+            "-n",
+            "-c",
+            &args.concurrency.to_string(),
+            "-j",
+            &args.concurrency.to_string(),
+            "-T",
+            &args.seconds.to_string(),
+            "-f",
+        ])
+        .arg(&file)
+        .arg(&args.database_url);
+    let out = tokio::task::spawn_blocking(move || pgbench.output())
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| format!("cannot run {}: {e}", args.pgbench))?;
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = sqlx::query("DROP TABLE IF EXISTS giftvec_load_queries")
+        .execute(pool)
+        .await;
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines()
+        .find_map(|l| l.strip_prefix("tps = "))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| {
+            format!(
+                "pgbench printed no tps:\n{text}{}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        })
+}
+
+fn loopback(url: &str) -> bool {
+    let host = url
+        .split("://")
+        .nth(1)
+        .unwrap_or(url)
+        .split('/')
+        .next()
+        .unwrap_or("");
+    host.starts_with("127.0.0.1:")
+        || host == "127.0.0.1"
+        || host.starts_with("[::1]")
+        || host.starts_with("localhost")
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let args = Args::parse();
+    match run(args).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("giftvec-load: {err}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> Result<(), String> {
+    let base = args.url.trim_end_matches('/').to_string();
+    if !loopback(&base) {
+        return Err(format!(
+            "{base} is not a loopback address; load tests target 127.0.0.1 or ::1 only"
+        ));
+    }
+    if args.concurrency == 0 || args.concurrency > 256 || args.seconds == 0 || args.seconds > 600 {
+        return Err("concurrency must be 1-256 and seconds 1-600".into());
+    }
+    let pool = sqlx::PgPool::connect(&args.database_url)
+        .await
+        .map_err(|e| format!("cannot connect to the database: {e}"))?;
+    let ids: Vec<String> = sqlx::query_scalar(
+        "SELECT e.product_id FROM product_embeddings e JOIN embedding_models m
+           ON m.name = e.model AND m.is_active ORDER BY md5(e.product_id) LIMIT 500",
+    )
+    .fetch_all(&pool)
+    .await
+    .map_err(|e| e.to_string())?;
+    if ids.is_empty() {
+        return Err("no embedded products: import and embed a catalog first".into());
+    }
+    let products: i64 = sqlx::query_scalar("SELECT count(*) FROM products")
+        .fetch_one(&pool)
+        .await
+        .map_err(|e| e.to_string())?;
+    let ids = Arc::new(ids);
+    let mut headers = jsonrpsee::http_client::HeaderMap::new();
+    if let Some(t) = &args.token {
+        headers.insert(
+            "authorization",
+            format!("Bearer {t}").parse().map_err(|_| "bad token")?,
+        );
+    }
+    let raw = pgbench(&args, &pool, &ids).await?;
+    println!(
+        "giftvec-load: {products} products, {} concurrent calls, {} s per row; raw pgvector top-10 (pgbench, same concurrency): {raw:.0} queries/s\n",
+        args.concurrency, args.seconds
+    );
+    println!(
+        "| transport | tool | calls | errors | calls/s | p50 ms | p95 ms | p99 ms | ratio to raw pgvector |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for transport in &args.transports {
+        let caller = Arc::new(match transport.as_str() {
+            "jsonrpc-http" => Caller::Http(
+                jsonrpsee::http_client::HttpClientBuilder::default()
+                    .set_headers(headers.clone())
+                    .max_concurrent_requests(args.concurrency.max(1))
+                    .build(format!("{base}/rpc"))
+                    .map_err(|e| e.to_string())?,
+            ),
+            "jsonrpc-ws" => Caller::Ws(
+                jsonrpsee::ws_client::WsClientBuilder::default()
+                    .set_headers(headers.clone())
+                    .build(format!("{}/rpc", base.replacen("http", "ws", 1)))
+                    .await
+                    .map_err(|e| e.to_string())?,
+            ),
+            "mcp" => Caller::Mcp(Mcp::connect(&base, args.token.clone()).await?),
+            other => {
+                return Err(format!(
+                    "unknown transport {other:?} (jsonrpc-http, jsonrpc-ws, mcp)"
+                ));
+            }
+        });
+        for tool in &args.tools {
+            if !["similar_products", "search_products", "recommend_gifts"].contains(&tool.as_str())
+            {
+                return Err(format!("unknown tool {tool:?}"));
+            }
+            let out = drive(
+                caller.clone(),
+                tool,
+                ids.clone(),
+                args.concurrency,
+                args.seconds,
+            )
+            .await;
+            let ms = |q: f64| out.histogram.value_at_quantile(q) as f64 / 1000.0;
+            println!(
+                "| {transport} | {tool} | {} | {} | {:.0} | {:.1} | {:.1} | {:.1} | {:.3} |",
+                out.calls,
+                out.errors,
+                out.per_second,
+                ms(0.5),
+                ms(0.95),
+                ms(0.99),
+                out.per_second / raw
+            );
+        }
+    }
+    Ok(())
+}
