@@ -234,6 +234,8 @@ async fn drive(
                         if errors.fetch_add(1, Ordering::Relaxed) == 0 {
                             eprintln!("giftvec-load: {tool}: {err}");
                         }
+                        // A refused connection fails at once: do not spin on it.
+                        tokio::time::sleep(Duration::from_millis(20)).await;
                     }
                 }
                 i += 1;
@@ -405,6 +407,7 @@ async fn run(args: Args) -> Result<(), String> {
         "| transport | tool | calls | errors | calls/s | p50 ms | p95 ms | p99 ms | ratio to raw pgvector |"
     );
     println!("|---|---|---|---|---|---|---|---|---|");
+    let mut failed = Vec::new();
     for transport in &args.transports {
         let caller = Arc::new(match transport.as_str() {
             "jsonrpc-http" => Caller::Http(
@@ -452,7 +455,13 @@ async fn run(args: Args) -> Result<(), String> {
                 ms(0.99),
                 out.per_second / raw
             );
+            if out.calls == 0 {
+                failed.push(format!("{transport} {tool}"));
+            }
         }
+    }
+    if !failed.is_empty() {
+        return Err(format!("no call succeeded for: {}", failed.join(", ")));
     }
     Ok(())
 }
