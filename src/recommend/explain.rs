@@ -90,22 +90,13 @@ pub async fn explain(
             it.exploration,
         ),
         None => {
-            let known = recommendations::facts(
-                &app.db,
-                s.keywords.as_deref(),
-                &ids,
-                app.recommend.window_days,
-            )
-            .await?;
-            let (positive, keyword_rank) = known.get(product_id).copied().unwrap_or_default();
-            let facts = signals::Facts {
-                positive,
-                keyword_rank,
-            };
-            let components =
-                s.components(app, &req.budget, &item.vector, item.product.price, facts);
-            let (score, contributions) =
-                scoring::combine(&components, &app.recommend.weights, strategy);
+            let scored = s
+                .score(app, &req.budget, strategy, vec![item.clone()])
+                .await?
+                .pop()
+                .expect("one item in, one out");
+            let (score, components, contributions) =
+                (scored.score, scored.components, scored.contributions);
             (score, components, contributions, None, false)
         }
     };

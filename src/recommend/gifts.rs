@@ -3,20 +3,20 @@
 //! `diversity`, Thompson-sampled exploration slots, rotation within a conversation, and the
 //! served request stored for explanations, exploration feedback and experiment reports.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use serde_json::Value;
 
 use crate::app::App;
 use crate::store::Product;
-use crate::store::recommendations::{self, ServedItem, ServedRequest, WithVector};
+use crate::store::recommendations::{self, ServedItem, ServedRequest};
 use crate::{Error, Result};
 
 use super::diversity::{self, Candidate};
 use super::experiments::Strategy;
 use super::exploration;
 use super::scoring::{self, Components};
-use super::signals::{self, Facts, GiftRequest, Signals};
+use super::signals::{self, GiftRequest, Scored, Signals};
 
 /// One recommended product.
 #[derive(Debug, Clone)]
@@ -105,51 +105,6 @@ pub fn plan(app: &App, req: &GiftRequest) -> Result<Plan> {
     Ok(p)
 }
 
-/// A scored candidate.
-struct Scored {
-    item: WithVector,
-    score: f64,
-    components: Components,
-    contributions: Components,
-}
-
-fn score_all(
-    app: &App,
-    req: &GiftRequest,
-    s: &Signals,
-    strategy: Strategy,
-    items: Vec<WithVector>,
-    known: &HashMap<String, (f64, f64)>,
-) -> Vec<Scored> {
-    let mut scored: Vec<Scored> = items
-        .into_iter()
-        .map(|item| {
-            let id = &item.product.id;
-            let (positive, keyword_rank) = known.get(id).copied().unwrap_or_default();
-            let facts = Facts {
-                positive,
-                keyword_rank,
-            };
-            let components =
-                s.components(app, &req.budget, &item.vector, item.product.price, facts);
-            let (score, contributions) =
-                scoring::combine(&components, &app.recommend.weights, strategy);
-            Scored {
-                item,
-                score,
-                components,
-                contributions,
-            }
-        })
-        .collect();
-    scored.sort_by(|a, b| {
-        b.score
-            .total_cmp(&a.score)
-            .then_with(|| a.item.product.id.cmp(&b.item.product.id))
-    });
-    scored
-}
-
 async fn fetch_scored(
     app: &App,
     req: &GiftRequest,
@@ -171,15 +126,13 @@ async fn fetch_scored(
     // Keyword evidence re-ranks the vector candidates. Adding the best keyword matches to the
     // pool as well (as hybrid search does) changed nothing on the labelled requests and costs
     // a ts_rank of every matching row (876 rows, 8 ms, at 10k products).
-    let ids: Vec<String> = items.iter().map(|i| i.product.id.clone()).collect();
-    let facts = recommendations::facts(
-        &app.db,
-        s.keywords.as_deref(),
-        &ids,
-        app.recommend.window_days,
-    )
-    .await?;
-    Ok(score_all(app, req, s, strategy, items, &facts))
+    let mut scored = s.score(app, &req.budget, strategy, items).await?;
+    scored.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| a.item.product.id.cmp(&b.item.product.id))
+    });
+    Ok(scored)
 }
 
 /// Answers a gift request; `input` is stored with it (the call's arguments, for explanations).

@@ -3,7 +3,7 @@
 
 use crate::app::App;
 use crate::store::recipients::{self as stored, Recipient};
-use crate::store::recommendations::{self, CandidateFilters, UserHistory};
+use crate::store::recommendations::{self, CandidateFilters, UserHistory, WithVector};
 use crate::store::{self, Embedding};
 use crate::{Error, Result};
 
@@ -51,6 +51,19 @@ pub struct Facts {
     pub positive: f64,
     /// `ts_rank` of the request's words against it (0 when they do not match).
     pub keyword_rank: f64,
+}
+
+/// A candidate with its score and the score's parts.
+#[derive(Debug, Clone)]
+pub struct Scored {
+    /// The product and its vector.
+    pub item: WithVector,
+    /// The score (the sum of `contributions`).
+    pub score: f64,
+    /// Component values.
+    pub components: Components,
+    /// Component contributions.
+    pub contributions: Components,
 }
 
 /// What the request resolved to.
@@ -261,6 +274,47 @@ impl Signals {
                     .or_else(|| self.preference.clone())
                     .expect("resolve() guarantees a vector signal")
             })
+    }
+
+    /// Scores `items` under `strategy`: one query for their event weights and keyword ranks,
+    /// then the components and their weighted sum. Ranking and explanations both score here,
+    /// so an explanation computes exactly what the ranking did.
+    pub async fn score(
+        &self,
+        app: &App,
+        budget: &Budget,
+        strategy: Strategy,
+        items: Vec<WithVector>,
+    ) -> Result<Vec<Scored>> {
+        let ids: Vec<String> = items.iter().map(|i| i.product.id.clone()).collect();
+        let known = recommendations::facts(
+            &app.db,
+            self.keywords.as_deref(),
+            &ids,
+            app.recommend.window_days,
+        )
+        .await?;
+        Ok(items
+            .into_iter()
+            .map(|item| {
+                let (positive, keyword_rank) =
+                    known.get(&item.product.id).copied().unwrap_or_default();
+                let facts = Facts {
+                    positive,
+                    keyword_rank,
+                };
+                let components =
+                    self.components(app, budget, &item.vector, item.product.price, facts);
+                let (score, contributions) =
+                    scoring::combine(&components, &app.recommend.weights, strategy);
+                Scored {
+                    item,
+                    score,
+                    components,
+                    contributions,
+                }
+            })
+            .collect())
     }
 
     /// The component values of a product with embedding `vector` and price `price`, given

@@ -337,8 +337,6 @@ pub async fn save(pool: &PgPool, served: &ServedRequest) -> Result<String> {
 pub struct StoredRequest {
     /// The call's arguments.
     pub input: Value,
-    /// Model it was scored under.
-    pub model: String,
     /// Experiment arm, when enrolled.
     pub arm: Option<String>,
     /// The item, when the product was among the results.
@@ -350,7 +348,6 @@ pub struct StoredRequest {
 pub async fn load(pool: &PgPool, id: &str, product_id: &str) -> Result<Option<StoredRequest>> {
     type Row = (
         Value,
-        String,
         Option<String>,
         Option<String>,
         Option<String>,
@@ -361,7 +358,7 @@ pub async fn load(pool: &PgPool, id: &str, product_id: &str) -> Result<Option<St
         Option<bool>,
     );
     let row: Option<Row> = sqlx::query_as(
-        "SELECT r.input, r.model, r.arm, i.product_id, i.category, i.rank, i.score, i.components,
+        "SELECT r.input, r.arm, i.product_id, i.category, i.rank, i.score, i.components,
                 i.contributions, i.exploration
          FROM recommendation_requests r
          LEFT JOIN recommendation_items i ON i.request_id = r.id AND i.product_id = $2
@@ -372,7 +369,7 @@ pub async fn load(pool: &PgPool, id: &str, product_id: &str) -> Result<Option<St
     .fetch_optional(pool)
     .await?;
     Ok(row.map(
-        |(input, model, arm, pid, category, rank, score, comps, contribs, explore)| {
+        |(input, arm, pid, category, rank, score, comps, contribs, explore)| {
             let item = match (pid, category, rank, score, comps, contribs, explore) {
                 (
                     Some(product_id),
@@ -393,12 +390,7 @@ pub async fn load(pool: &PgPool, id: &str, product_id: &str) -> Result<Option<St
                 }),
                 _ => None,
             };
-            StoredRequest {
-                input,
-                model,
-                arm,
-                item,
-            }
+            StoredRequest { input, arm, item }
         },
     ))
 }
