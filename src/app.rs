@@ -17,6 +17,12 @@ use crate::tools::result_cache::ResultCache;
 pub struct App {
     /// Connection pool to PostgreSQL + pgvector for interactive queries (lookups, searches).
     pub db: PgPool,
+    /// Pool for the read-only tools' queries: a streaming replica when `DATABASE_READ_URL` is
+    /// set, otherwise the same pool as `db`. Nothing is written through it, and nothing read
+    /// right after a write (replication lag) goes through it.
+    pub read: PgPool,
+    /// Whether `read` is a replica of its own (`DATABASE_READ_URL`) rather than `db`.
+    pub has_replica: bool,
     /// A small separate pool for heavy, non-interactive queries (analytics aggregates, the
     /// search log, find_similar_queries), so that they can never take every connection from
     /// the interactive tools. The same pool as `db` when not configured apart.
@@ -51,6 +57,16 @@ impl App {
             };
             app.heavy = store::connect(&heavy).await?;
         }
+        if let Some(url) = &db.read_url {
+            let replica = DbSettings {
+                url: url.clone(),
+                ..db.clone()
+            };
+            app.read = store::connect(&replica)
+                .await
+                .map_err(|err| crate::Error::Setup(format!("DATABASE_READ_URL: {err}")))?;
+            app.has_replica = true;
+        }
         Ok(app)
     }
 
@@ -68,6 +84,8 @@ impl App {
             model = store::models::activate(&db, &model.name).await?;
         }
         Ok(Self {
+            read: db.clone(),
+            has_replica: false,
             heavy: db.clone(),
             db,
             embedder,

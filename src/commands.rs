@@ -25,8 +25,15 @@ pub const EXIT_ROWS_REJECTED: u8 = 2;
 
 /// Runs the parsed command line.
 pub async fn run(cli: Cli) -> Result<ExitCode> {
+    // These two must work without (or report on a missing) DATABASE_URL.
+    match &cli.command {
+        Command::Healthcheck(args) => return healthcheck(args).await,
+        Command::Doctor(args) => return doctor_command(&cli, args).await,
+        _ => {}
+    }
     let settings = cli.database.settings()?;
     match cli.command {
+        Command::Healthcheck(_) | Command::Doctor(_) => unreachable!("handled above"),
         Command::Migrate(args) => {
             let pool = store::connect(&settings).await?;
             migrate_command(&pool, &args).await
@@ -98,7 +105,12 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 async fn build_app(cli: &Cli, db: &store::DbSettings, calls: &CallArgs) -> Result<App> {
-    let mut app = App::build(db, &cli.embed.settings()).await?;
+    // Connections start at the search default, so default-ef queries skip a transaction.
+    let db = store::DbSettings {
+        hnsw_ef_search: calls.search.hnsw_ef_search,
+        ..db.clone()
+    };
+    let mut app = App::build(&db, &cli.embed.settings()).await?;
     app.gate = Arc::new(
         CallGate::new(
             calls.max_concurrent_calls,
@@ -426,4 +438,59 @@ async fn import_command(pool: &sqlx::PgPool, args: &ImportArgs) -> Result<ExitCo
     } else {
         ExitCode::from(EXIT_ROWS_REJECTED)
     })
+}
+
+/// `giftvec doctor`: every check, one line each; exit 1 when one fails.
+async fn doctor_command(cli: &Cli, args: &crate::config::DoctorArgs) -> Result<ExitCode> {
+    let db = cli.database.settings().ok().map(|db| store::DbSettings {
+        hnsw_ef_search: args.hnsw_ef_search,
+        ..db
+    });
+    let settings = crate::doctor::DoctorSettings {
+        db,
+        read_url: cli.database.read_url.clone(),
+        embed: cli.embed.settings(),
+        skip: args.skip.clone(),
+    };
+    println!("giftvec {} doctor\n", env!("CARGO_PKG_VERSION"));
+    Ok(crate::doctor::report(
+        &crate::doctor::run_checks(&settings).await,
+    ))
+}
+
+/// `giftvec healthcheck`: GET /healthz (or /readyz) on the local server.
+async fn healthcheck(args: &crate::config::HealthcheckArgs) -> Result<ExitCode> {
+    let mut address = args.listen;
+    if address.ip().is_unspecified() {
+        address.set_ip(if address.is_ipv4() {
+            std::net::Ipv4Addr::LOCALHOST.into()
+        } else {
+            std::net::Ipv6Addr::LOCALHOST.into()
+        });
+    }
+    let path = if args.ready { "readyz" } else { "healthz" };
+    let url = format!("http://{address}/{path}");
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_millis(args.timeout_ms.max(1)))
+        .build()
+        .map_err(|e| Error::Internal(Box::new(e)))?;
+    match client.get(&url).send().await {
+        Ok(response) if response.status().is_success() => Ok(ExitCode::SUCCESS),
+        Ok(response) => {
+            let status = response.status();
+            let body = response.text().await.unwrap_or_default();
+            eprintln!("giftvec healthcheck: {url} answered {status}: {body}");
+            Ok(ExitCode::FAILURE)
+        }
+        Err(err) => {
+            let mut reason = err.to_string();
+            let mut source = std::error::Error::source(&err);
+            while let Some(cause) = source {
+                reason.push_str(&format!(": {cause}"));
+                source = cause.source();
+            }
+            eprintln!("giftvec healthcheck: {url}: {reason}");
+            Ok(ExitCode::FAILURE)
+        }
+    }
 }

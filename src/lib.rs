@@ -29,6 +29,7 @@ pub mod app;
 pub mod catalog;
 pub mod commands;
 pub mod config;
+pub mod doctor;
 pub mod embed;
 pub mod error;
 pub mod observe;

@@ -398,15 +398,10 @@ async fn run(args: Args) -> Result<(), String> {
             format!("Bearer {t}").parse().map_err(|_| "bad token")?,
         );
     }
-    let raw = pgbench(&args, &pool, &ids).await?;
-    println!(
-        "giftvec-load: {products} products, {} concurrent calls, {} s per row; raw pgvector top-10 (pgbench, same concurrency): {raw:.0} queries/s\n",
-        args.concurrency, args.seconds
-    );
-    println!(
-        "| transport | tool | calls | errors | calls/s | p50 ms | p95 ms | p99 ms | ratio to raw pgvector |"
-    );
-    println!("|---|---|---|---|---|---|---|---|---|");
+    // The raw baseline runs before and after giftvec's rows; the ratio uses their mean, so a
+    // machine that slows down or warms up during the run moves both sides alike.
+    let raw_before = pgbench(&args, &pool, &ids).await?;
+    let mut rows = Vec::new();
     let mut failed = Vec::new();
     for transport in &args.transports {
         let caller = Arc::new(match transport.as_str() {
@@ -444,21 +439,36 @@ async fn run(args: Args) -> Result<(), String> {
                 args.seconds,
             )
             .await;
-            let ms = |q: f64| out.histogram.value_at_quantile(q) as f64 / 1000.0;
-            println!(
-                "| {transport} | {tool} | {} | {} | {:.0} | {:.1} | {:.1} | {:.1} | {:.3} |",
-                out.calls,
-                out.errors,
-                out.per_second,
-                ms(0.5),
-                ms(0.95),
-                ms(0.99),
-                out.per_second / raw
-            );
             if out.calls == 0 {
                 failed.push(format!("{transport} {tool}"));
             }
+            rows.push((transport.clone(), tool.clone(), out));
         }
+    }
+    let raw_after = pgbench(&args, &pool, &ids).await?;
+    let raw = (raw_before + raw_after) / 2.0;
+    println!(
+        "giftvec-load: {products} products, {} concurrent calls, {} s per row; raw pgvector top-10 \
+         (pgbench, same concurrency): {raw:.0} queries/s ({raw_before:.0} before the rows, \
+         {raw_after:.0} after)\n",
+        args.concurrency, args.seconds
+    );
+    println!(
+        "| transport | tool | calls | errors | calls/s | p50 ms | p95 ms | p99 ms | ratio to raw pgvector |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for (transport, tool, out) in rows {
+        let ms = |q: f64| out.histogram.value_at_quantile(q) as f64 / 1000.0;
+        println!(
+            "| {transport} | {tool} | {} | {} | {:.0} | {:.1} | {:.1} | {:.1} | {:.3} |",
+            out.calls,
+            out.errors,
+            out.per_second,
+            ms(0.5),
+            ms(0.95),
+            ms(0.99),
+            out.per_second / raw
+        );
     }
     if !failed.is_empty() {
         return Err(format!("no call succeeded for: {}", failed.join(", ")));

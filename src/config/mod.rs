@@ -70,6 +70,13 @@ pub struct DatabaseArgs {
           value_parser = parse_secret)]
     pub url: Option<SecretString>,
 
+    /// PostgreSQL URL of a streaming read replica. When set, the read-only tools
+    /// (search_products, similar_products, get_product, find_similar_queries, diversify)
+    /// query it; writes, the queue and anything read right after a write stay on the primary.
+    #[arg(long = "database-read-url", env = "DATABASE_READ_URL", hide_env_values = true,
+          global = true, value_parser = parse_secret)]
+    pub read_url: Option<SecretString>,
+
     /// Maximum open database connections.
     #[arg(
         long,
@@ -128,6 +135,8 @@ impl DatabaseArgs {
             heavy_connections: self.db_heavy_connections,
             acquire_timeout: Duration::from_millis(self.db_acquire_timeout_ms),
             statement_timeout: Duration::from_millis(self.db_statement_timeout_ms),
+            hnsw_ef_search: 100,
+            read_url: self.read_url.clone(),
         })
     }
 }
@@ -161,6 +170,43 @@ pub enum Command {
     /// Report an A/B experiment: impressions, CTR and conversion per arm with 95% intervals,
     /// the lift over the baseline and whether it is significant.
     ExperimentReport(ExperimentArgs),
+    /// Check that this deployment can serve: PostgreSQL and pgvector versions, migrations,
+    /// models and coverage, HNSW indexes, the embedder, Redis, the read replica. Prints one
+    /// line per check with the fix; exits 1 when a check fails.
+    Doctor(DoctorArgs),
+    /// Probe a running `giftvec serve` (GET /healthz) and exit 0 when it answers: the
+    /// container's health command, no curl needed.
+    Healthcheck(HealthcheckArgs),
+}
+
+/// `giftvec doctor`.
+#[derive(Debug, Clone, Args)]
+pub struct DoctorArgs {
+    /// Checks to leave out, comma-separated: embedder, redis, replica.
+    #[arg(long, value_delimiter = ',')]
+    pub skip: Vec<String>,
+
+    /// The `hnsw.ef_search` the sidecar searches with (reported with each index).
+    #[arg(long, env = "GIFTVEC_HNSW_EF_SEARCH", default_value_t = 100,
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub hnsw_ef_search: u32,
+}
+
+/// `giftvec healthcheck`.
+#[derive(Debug, Clone, Args)]
+pub struct HealthcheckArgs {
+    /// The server's address (`serve --listen`); an unspecified address (0.0.0.0, [::]) is
+    /// probed on loopback.
+    #[arg(long, env = "GIFTVEC_LISTEN", default_value = "127.0.0.1:7070")]
+    pub listen: std::net::SocketAddr,
+
+    /// Probe /readyz (database, migrations, embedder) instead of /healthz (the process).
+    #[arg(long)]
+    pub ready: bool,
+
+    /// Give up after this many milliseconds.
+    #[arg(long, default_value_t = 3_000)]
+    pub timeout_ms: u64,
 }
 
 /// How log lines are written.

@@ -96,7 +96,7 @@ async fn past_queries(app: &App, query: &str, embedding: &Embedding) -> Vec<Expa
         return Vec::new();
     }
     let past =
-        match store::queries::similar(&app.db, &app.model, embedding, wanted as i64 + 5).await {
+        match store::queries::similar(&app.read, &app.model, embedding, wanted as i64 + 5).await {
             Ok(past) => past,
             Err(err) => {
                 tracing::warn!(error = %err, "could not read past queries; searching without");

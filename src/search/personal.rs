@@ -16,7 +16,7 @@ use crate::store;
 /// the user had a preference vector (and so whether anything changed).
 pub async fn rerank(app: &App, user_id: &str, weight: f64, hits: &mut [SearchHit]) -> Result<bool> {
     let ids: Vec<String> = hits.iter().map(|h| h.product.id.clone()).collect();
-    let Some(similarity) = store::people::taste(&app.db, &app.model, user_id, &ids).await? else {
+    let Some(similarity) = store::people::taste(&app.read, &app.model, user_id, &ids).await? else {
         return Ok(false);
     };
     apply(hits, &similarity.into_iter().collect(), weight);

@@ -198,7 +198,7 @@ async fn keyword(
     filters: &ProductFilters,
     degraded: Option<String>,
 ) -> Result<SearchOutcome> {
-    let hits = store::keyword::search(&app.db, query, filters, i64::from(limit)).await?;
+    let hits = store::keyword::search(&app.read, query, filters, i64::from(limit)).await?;
     let hits = hits
         .into_iter()
         .enumerate()
@@ -228,7 +228,7 @@ async fn semantic(
         ef_search: app.search.ef_search,
         ..SimilarityOptions::default()
     };
-    let hits = store::similarity::nearest(&app.db, &app.model, query, &options).await?;
+    let hits = store::similarity::nearest(&app.read, &app.model, query, &options).await?;
     let hits = hits
         .into_iter()
         .enumerate()
@@ -266,8 +266,8 @@ async fn hybrid(
         ..SimilarityOptions::default()
     };
     let (semantic, keyword) = tokio::try_join!(
-        store::similarity::nearest(&app.db, &app.model, sources.vector, &options),
-        store::keyword::search(&app.db, sources.text, filters, i64::from(n)),
+        store::similarity::nearest(&app.read, &app.model, sources.vector, &options),
+        store::keyword::search(&app.read, sources.text, filters, i64::from(n)),
     )?;
     let keyword_ids: Vec<String> = keyword.iter().map(|h| h.product.id.clone()).collect();
     let semantic_ids: Vec<String> = semantic.iter().map(|h| h.product.id.clone()).collect();

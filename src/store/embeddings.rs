@@ -39,13 +39,12 @@ ORDER BY p.id";
 // Products whose embedding for the model is missing or was made from other text, in id order
 // after `$2` (keyset pagination: a run that stops resumes where it was).
 const STALE: &str = "\
-SELECT p.id AS product_id, t.text, giftvec_content_hash(t.text) AS content_hash
-FROM products p,
-     LATERAL (SELECT giftvec_product_text(p)) AS t(text)
+SELECT p.id AS product_id, giftvec_product_text(p) AS text, p.content_hash
+FROM products p
 WHERE p.id > $2
   AND NOT EXISTS (SELECT 1 FROM product_embeddings e
                   WHERE e.product_id = p.id AND e.model = $1
-                    AND e.content_hash = giftvec_content_hash(t.text))
+                    AND e.content_hash = p.content_hash)
 ORDER BY p.id
 LIMIT $3";
 
@@ -53,7 +52,7 @@ const STALE_COUNT: &str = "\
 SELECT count(*) FROM products p
 WHERE NOT EXISTS (SELECT 1 FROM product_embeddings e
                   WHERE e.product_id = p.id AND e.model = $1
-                    AND e.content_hash = giftvec_content_hash(giftvec_product_text(p)))";
+                    AND e.content_hash = p.content_hash)";
 
 const UPSERT: &str = "\
 INSERT INTO product_embeddings (product_id, model, embedding, content_hash)
@@ -103,7 +102,7 @@ pub async fn current_count(pool: &PgPool, model: &str) -> Result<i64> {
     Ok(sqlx::query_scalar(
         "SELECT count(*) FROM products p JOIN product_embeddings e
              ON e.product_id = p.id AND e.model = $1
-            AND e.content_hash = giftvec_content_hash(giftvec_product_text(p))",
+            AND e.content_hash = p.content_hash",
     )
     .bind(model)
     .fetch_one(pool)
@@ -170,4 +169,30 @@ pub async fn get(
     .await?;
     row.map(|v| Embedding::new(v.to_vec(), model.dimensions as usize).map_err(Error::from))
         .transpose()
+}
+
+/// A product's price, category and stored embedding for `model` (if any) in one round trip;
+/// `None` when there is no such product.
+#[tracing::instrument(skip(pool, model), fields(model = %model.name))]
+pub async fn with_product(
+    pool: &PgPool,
+    model: &EmbeddingModel,
+    product_id: &str,
+) -> Result<Option<(f64, String, Option<Embedding>)>> {
+    let row: Option<(f64, String, Option<pgvector::Vector>)> = sqlx::query_as(
+        "SELECT p.price::float8, p.category, e.embedding FROM products p
+         LEFT JOIN product_embeddings e ON e.product_id = p.id AND e.model = $2
+         WHERE p.id = $1",
+    )
+    .bind(product_id)
+    .bind(&model.name)
+    .fetch_optional(pool)
+    .await?;
+    row.map(|(price, category, vector)| {
+        let vector = vector
+            .map(|v| Embedding::new(v.to_vec(), model.dimensions as usize))
+            .transpose()?;
+        Ok((price, category, vector))
+    })
+    .transpose()
 }

@@ -5,6 +5,7 @@
 mod embedding;
 pub mod embeddings;
 pub mod events;
+pub mod hnsw;
 pub mod jobs;
 pub mod keyword;
 pub mod migrate;
@@ -44,6 +45,11 @@ pub struct DbSettings {
     pub acquire_timeout: Duration,
     /// Server-side `statement_timeout` for every statement ([`Error::Timeout`] past it).
     pub statement_timeout: Duration,
+    /// `hnsw.ef_search` every connection starts with (the search default), so a vector query
+    /// at that setting needs no transaction of its own ([`hnsw::session_ef_search`]).
+    pub hnsw_ef_search: u32,
+    /// `postgres://` URL of a read replica for the read-only tools (`DATABASE_READ_URL`).
+    pub read_url: Option<SecretString>,
 }
 
 /// Opens a connection pool. Fails with a readable message when the URL is malformed or the
@@ -55,9 +61,14 @@ pub async fn connect(settings: &DbSettings) -> Result<PgPool, Error> {
         .parse()
         .map_err(|_| Error::Setup("DATABASE_URL is not a valid postgres:// URL".into()))?;
     let timeout_ms = settings.statement_timeout.as_millis().to_string();
+    let ef_search = settings.hnsw_ef_search.clamp(1, 1000).to_string();
     let options = options
         .application_name("giftvec")
-        .options([("statement_timeout", timeout_ms.as_str())])
+        .options([
+            ("statement_timeout", timeout_ms.as_str()),
+            (hnsw::EF_SEARCH, ef_search.as_str()),
+            (hnsw::ITERATIVE_SCAN, hnsw::RELAXED_ORDER),
+        ])
         .log_statements(tracing::log::LevelFilter::Trace);
     PgPoolOptions::new()
         .max_connections(settings.max_connections)

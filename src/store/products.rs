@@ -255,7 +255,7 @@ pub async fn stats(pool: &PgPool) -> Result<CatalogStats> {
          FROM embedding_models m
          LEFT JOIN product_embeddings e ON e.model = m.name
          LEFT JOIN products p ON p.id = e.product_id
-              AND e.content_hash = giftvec_content_hash(giftvec_product_text(p))
+              AND e.content_hash = p.content_hash
          GROUP BY m.name, m.is_active ORDER BY m.is_active DESC, m.name",
     )
     .bind(products)

@@ -101,19 +101,16 @@ pub async fn candidates(
         args.add(i64::from(k))
     })()
     .map_err(Error::Internal)?;
-    let mut tx = pool.begin().await?;
-    sqlx::query(
-        "SELECT set_config('hnsw.ef_search', $1, true), \
-                set_config('hnsw.iterative_scan', 'relaxed_order', true)",
-    )
-    .bind(ef_search.max(k).clamp(1, 1000).to_string())
-    .execute(&mut *tx)
-    .await?;
     // Dynamic only in the model's dimension and name, which come from the registry.
-    let rows: Vec<VectorRow> = sqlx::query_as_with(sqlx::AssertSqlSafe(sql), args)
-        .fetch_all(&mut *tx)
-        .await?;
-    tx.commit().await?;
+    let query = sqlx::query_as_with(sqlx::AssertSqlSafe(sql), args);
+    let rows: Vec<VectorRow> = match super::hnsw::transaction_for(pool, ef_search.max(k)).await? {
+        Some(mut tx) => {
+            let rows = query.fetch_all(&mut *tx).await?;
+            tx.commit().await?;
+            rows
+        }
+        None => query.fetch_all(pool).await?,
+    };
     Ok(rows.into_iter().map(Into::into).collect())
 }
 

@@ -171,19 +171,16 @@ pub async fn nearest(
     check(model, query, options)?;
     let metric = options.metric.unwrap_or(model.distance);
     let sql = nearest_sql(model, metric);
-    let mut tx = pool.begin().await?;
-    sqlx::query(
-        "SELECT set_config('hnsw.ef_search', $1, true), \
-                set_config('hnsw.iterative_scan', 'relaxed_order', true)",
-    )
-    .bind(options.ef_search.clamp(1, 1000).to_string())
-    .execute(&mut *tx)
-    .await?;
     // Dynamic only in the model's dimension and name, which come from the registry.
-    let rows: Vec<Row> = sqlx::query_as_with(sqlx::AssertSqlSafe(sql), arguments(query, options)?)
-        .fetch_all(&mut *tx)
-        .await?;
-    tx.commit().await?;
+    let query = sqlx::query_as_with(sqlx::AssertSqlSafe(sql), arguments(query, options)?);
+    let rows: Vec<Row> = match super::hnsw::transaction_for(pool, options.ef_search).await? {
+        Some(mut tx) => {
+            let rows = query.fetch_all(&mut *tx).await?;
+            tx.commit().await?;
+            rows
+        }
+        None => query.fetch_all(pool).await?,
+    };
     Ok(rows
         .into_iter()
         .map(|row| VectorSearchResult {

@@ -99,7 +99,7 @@ impl Tool for Diversify {
             return Err(Error::invalid("max_per_category", "must be at least 1"));
         }
         let (ids, relevance) = source(app, &input).await?;
-        let found = recommendations::with_vectors(&app.db, &app.model, &ids).await?;
+        let found = recommendations::with_vectors(&app.read, &app.model, &ids).await?;
         let mut by_id: HashMap<String, WithVector> = found
             .into_iter()
             .map(|w| (w.product.id.clone(), w))

@@ -45,7 +45,7 @@ impl Tool for GetProduct {
                 format!("must be a product id of 1 to {MAX_ID_CHARS} characters"),
             ));
         }
-        let product = products::get(&app.db, id)
+        let product = products::get(&app.read, id)
             .await?
             .ok_or_else(|| Error::not_found("product", id))?;
         Ok(Output {

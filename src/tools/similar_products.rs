@@ -177,7 +177,7 @@ async fn similar(app: &App, input: Input) -> Result<Output> {
         metric: Some(input.metric.into()),
         ef_search: app.search.ef_search,
     };
-    let hits = store::similarity::nearest(&app.db, &app.model, &query, &options).await?;
+    let hits = store::similarity::nearest(&app.read, &app.model, &query, &options).await?;
     let more = hits.len() as u32 > offset + limit;
     let page = hits
         .into_iter()
@@ -223,17 +223,17 @@ async fn source_product(app: &App, id: &str) -> Result<(Embedding, f64, String)>
             format!("must be a product id of 1 to {MAX_ID_CHARS} characters"),
         ));
     }
-    let product = store::products::get(&app.db, id)
+    let (price, category, vector) = store::embeddings::with_product(&app.read, &app.model, id)
         .await?
         .ok_or_else(|| Error::not_found("product", id))?;
-    let vector = store::embeddings::get(&app.db, &app.model, id).await?.ok_or_else(|| {
+    let vector = vector.ok_or_else(|| {
         Error::NotFound(format!(
             "product {id:?} has no embedding for model {} yet (new products are embedded within \
              moments); retry shortly, or call similar_products with a text description",
             app.model.name
         ))
     })?;
-    Ok((vector, product.price, product.category))
+    Ok((vector, price, category))
 }
 
 async fn embed_text(app: &App, text: &str) -> Result<Embedding> {

@@ -176,10 +176,10 @@ pub async fn resolve_filters(app: &App, filters: &Filters, prefix: &str) -> Resu
 /// Fails unless some product has `category`, suggesting the right spelling or listing the
 /// categories (a misspelt category would otherwise silently match nothing).
 pub async fn check_category(app: &App, field: &str, category: &str) -> Result<()> {
-    if store::products::category_exists(&app.db, category).await? {
+    if store::products::category_exists(&app.read, category).await? {
         return Ok(());
     }
-    let known: Vec<String> = store::products::categories(&app.db)
+    let known: Vec<String> = store::products::categories(&app.read)
         .await?
         .into_iter()
         .map(|c| c.category)

@@ -216,14 +216,25 @@ async fn require_token(State(state): State<HttpState>, request: Request, next: N
     response
 }
 
-/// Ready when the database answers, the schema is current and the embedder can embed.
+/// Ready when the database answers, the schema is current and the embedder can embed. With
+/// a read replica, ready while the replica answers: the read-only tools keep serving through
+/// a primary outage (reported as `degraded`; writes fail with a clear error meanwhile).
 async fn readyz(State(state): State<HttpState>) -> Response {
     let app = &state.app;
-    let database = match sqlx::query("SELECT 1").execute(&app.db).await {
-        Ok(_) => "ok".to_string(),
-        Err(err) => format!("unreachable: {}", crate::Error::from(err)),
+    let ping = |pool: sqlx::PgPool| async move {
+        match sqlx::query("SELECT 1").execute(&pool).await {
+            Ok(_) => "ok".to_string(),
+            Err(err) => format!("unreachable: {}", crate::Error::from(err)),
+        }
     };
-    let migrations = match migrate::ensure_current(&app.db).await {
+    let database = ping(app.db.clone()).await;
+    let replica = if app.has_replica {
+        Some(ping(app.read.clone()).await)
+    } else {
+        None
+    };
+    // The schema replicates: check it where reads are served.
+    let migrations = match migrate::ensure_current(&app.read).await {
         Ok(()) => "ok".to_string(),
         Err(err) => err.to_string(),
     };
@@ -231,15 +242,19 @@ async fn readyz(State(state): State<HttpState>) -> Response {
         crate::embed::CircuitState::Closed => "ok".to_string(),
         state => format!("provider failing (circuit {state:?}); searches fall back where they can"),
     };
-    let ready = [&database, &migrations, &embedder]
-        .iter()
-        .all(|s| *s == "ok");
+    let reads = replica.as_ref().unwrap_or(&database);
+    let ready = [reads, &migrations, &embedder].iter().all(|s| *s == "ok");
+    let degraded = ready && database != "ok";
     let status = if ready {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
-    let body = json!({"ready": ready, "checks": {"database": database, "migrations": migrations, "embedder": embedder}});
+    let mut checks = json!({"database": database, "migrations": migrations, "embedder": embedder});
+    if let Some(replica) = replica {
+        checks["replica"] = json!(replica);
+    }
+    let body = json!({"ready": ready, "degraded": degraded, "checks": checks});
     (status, Json(body)).into_response()
 }
 

@@ -97,8 +97,17 @@ async fn import_refuses_an_unmigrated_database_then_migrate_fixes_it(pool: PgPoo
 
 /// Starts `giftvec serve` on a free loopback port with `env` (stderr piped when `capture`),
 /// and waits until it answers; the child and its base URL.
-async fn spawn_serve(
+pub(crate) async fn spawn_serve(
     pool: &PgPool,
+    env: &[(&str, &str)],
+    capture: bool,
+) -> (std::process::Child, String) {
+    spawn_serve_on(&url_of(pool), env, capture).await
+}
+
+/// [`spawn_serve`] on the database at `database_url`.
+pub(crate) async fn spawn_serve_on(
+    database_url: &str,
     env: &[(&str, &str)],
     capture: bool,
 ) -> (std::process::Child, String) {
@@ -110,7 +119,7 @@ async fn spawn_serve(
     let base = format!("http://127.0.0.1:{port}");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_giftvec"));
     cmd.args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .env("DATABASE_URL", url_of(pool))
+        .env("DATABASE_URL", database_url)
         .env("GIFTVEC_LOG", "warn");
     if capture {
         cmd.stderr(std::process::Stdio::piped());

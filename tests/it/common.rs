@@ -130,3 +130,16 @@ pub fn url_of(pool: &PgPool) -> String {
         o.get_database().unwrap_or("postgres")
     )
 }
+
+/// A JSON-RPC 2.0 call to `url` (a server's `/rpc`); the whole response object.
+pub async fn rpc_at(url: &str, method: &str, params: serde_json::Value) -> serde_json::Value {
+    reqwest::Client::new()
+        .post(url)
+        .json(&serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}

@@ -5,6 +5,7 @@
 mod browser;
 mod cli;
 mod common;
+mod doctor;
 mod embed_cache;
 mod embed_local;
 mod embed_openai;
@@ -17,6 +18,7 @@ mod pipeline;
 mod recipients;
 mod recommend;
 mod redis_server;
+mod replica;
 mod result_cache;
 mod search;
 mod search_analytics;

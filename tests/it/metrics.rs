@@ -73,15 +73,7 @@ pub async fn scrape(server: &TestServer) -> String {
 }
 
 async fn rpc(server: &TestServer, method: &str, params: Value) -> Value {
-    reqwest::Client::new()
-        .post(server.url("/rpc"))
-        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    crate::common::rpc_at(&server.url("/rpc"), method, params).await
 }
 
 #[sqlx::test]
