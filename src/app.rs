@@ -8,6 +8,7 @@ use crate::Result;
 use crate::embed::{Embedder, EmbedderSettings};
 use crate::recommend::{PreferenceSettings, RecommendSettings};
 use crate::search::SearchSettings;
+use crate::search::common_terms::CommonTerms;
 use crate::store::{self, DbSettings, EmbeddingModel};
 use crate::tools::dispatch::CallGate;
 use crate::tools::result_cache::ResultCache;
@@ -41,6 +42,8 @@ pub struct App {
     pub recommend: Arc<RecommendSettings>,
     /// Results of hot identical calls (disabled unless started).
     pub results: ResultCache,
+    /// The catalog's common words, which alone do not make a keyword candidate.
+    pub common_terms: CommonTerms,
 }
 
 impl App {
@@ -95,6 +98,7 @@ impl App {
             preferences: Arc::new(PreferenceSettings::default()),
             recommend: Arc::new(RecommendSettings::default()),
             results: ResultCache::disabled(),
+            common_terms: CommonTerms::default(),
         })
     }
 }

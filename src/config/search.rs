@@ -33,6 +33,13 @@ pub struct SearchArgs {
     #[arg(long, env = "GIFTVEC_PERSONAL_WEIGHT", default_value_t = 0.3)]
     pub personal_weight: f64,
 
+    /// Keyword search: words found in more than this share of products (0 to 1, e.g. "gift"
+    /// in a gift shop) do not make a product a candidate on their own, only with another word
+    /// of the request; they still count in the ranking. 0 turns this off.
+    #[arg(long, env = "GIFTVEC_SEARCH_COMMON_TERM_SHARE",
+          default_value_t = crate::search::settings::COMMON_TERM_SHARE)]
+    pub common_term_share: f64,
+
     /// HNSW candidate list size per vector query (1 to 1000): recall against speed. 100 gives
     /// recall@10 ~0.99 up to ~100k products; at 1M raise it (docs/search.md).
     #[arg(long, env = "GIFTVEC_HNSW_EF_SEARCH", default_value_t = 100,
@@ -97,6 +104,7 @@ impl SearchArgs {
             },
             personal_weight: self.personal_weight.clamp(0.0, 1.0),
             ef_search: self.hnsw_ef_search,
+            common_term_share: self.common_term_share.clamp(0.0, 1.0),
         }
     }
 

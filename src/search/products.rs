@@ -8,6 +8,7 @@ use super::expansion::{self, Expansion};
 use super::fusion::{RrfParams, rrf};
 use super::personal;
 use crate::app::App;
+use crate::store::keyword::KeywordHit;
 use crate::store::{self, Embedding, Product, ProductFilters, SimilarityOptions};
 use crate::{Error, Result};
 
@@ -94,6 +95,13 @@ pub struct SearchOutcome {
 /// Candidates a personal re-rank chooses from (at least).
 const PERSONAL_POOL: u32 = 200;
 
+/// The catalog's common words under the configured share.
+async fn common_terms(app: &App) -> std::sync::Arc<Vec<String>> {
+    app.common_terms
+        .get(&app.read, app.search.common_term_share)
+        .await
+}
+
 /// Candidates taken from each source before fusion.
 fn candidates(limit: u32) -> u32 {
     (limit * 5).clamp(50, 1000).max(limit)
@@ -123,37 +131,58 @@ pub async fn search(app: &App, request: &SearchRequest<'_>) -> Result<SearchOutc
     } else {
         request.depth
     };
+    // Without expansion, hybrid's keyword side needs only the request's words: it runs while
+    // the request is embedded (and stands in, already fetched, if the embedder cannot serve).
+    let early_keyword = request.mode == Mode::Hybrid && !request.expand;
+    let per_source = candidates(request.depth).max(pool);
     let mut outcome = match request.mode {
         Mode::Keyword => keyword(app, request.query, pool, request.filters, None).await?,
-        mode => match embed_query(app, request.query).await? {
-            Err(reason) => {
-                let reason = format!(
-                    "{} search is unavailable, so these are keyword results: {reason}",
-                    label(mode)
+        mode => {
+            let (embedded, prefetched) = if early_keyword {
+                let (embedded, hits) = tokio::join!(
+                    embed_query(app, request.query),
+                    keyword_hits(app, request.query, per_source, request.filters),
                 );
-                keyword(app, request.query, pool, request.filters, Some(reason)).await?
-            }
-            Ok(embedding) => {
-                let expanded = if request.expand {
-                    expansion::expand(app, request.query, &embedding).await
-                } else {
-                    expansion::unexpanded(request.query, &embedding)
-                };
-                let mut outcome = if mode == Mode::Semantic {
-                    semantic(app, &expanded.vector, pool, request.filters).await?
-                } else {
-                    let sources = Sources {
-                        text: &expanded.text,
-                        vector: &expanded.vector,
+                (embedded?, Some(hits?))
+            } else {
+                (embed_query(app, request.query).await?, None)
+            };
+            match embedded {
+                Err(reason) => {
+                    let reason = format!(
+                        "{} search is unavailable, so these are keyword results: {reason}",
+                        label(mode)
+                    );
+                    match prefetched {
+                        Some(hits) => keyword_outcome(hits, pool, Some(reason)),
+                        None => {
+                            keyword(app, request.query, pool, request.filters, Some(reason)).await?
+                        }
+                    }
+                }
+                Ok(embedding) => {
+                    let expanded = if request.expand {
+                        expansion::expand(app, request.query, &embedding).await
+                    } else {
+                        expansion::unexpanded(request.query, &embedding)
                     };
-                    let sizes = (pool, candidates(request.depth));
-                    hybrid(app, sources, sizes, request.filters, request.fusion).await?
-                };
-                outcome.embedding = Some(embedding);
-                outcome.expansions = expanded.expansions;
-                outcome
+                    let mut outcome = if mode == Mode::Semantic {
+                        semantic(app, &expanded.vector, pool, request.filters).await?
+                    } else {
+                        let sources = Sources {
+                            text: &expanded.text,
+                            vector: &expanded.vector,
+                            keyword: prefetched,
+                        };
+                        let sizes = (pool, candidates(request.depth));
+                        hybrid(app, sources, sizes, request.filters, request.fusion).await?
+                    };
+                    outcome.embedding = Some(embedding);
+                    outcome.expansions = expanded.expansions;
+                    outcome
+                }
             }
-        },
+        }
     };
     if let Some(user_id) = request.user_id {
         outcome.personalised =
@@ -191,16 +220,22 @@ pub fn label(mode: Mode) -> &'static str {
     }
 }
 
-async fn keyword(
+/// The `limit` best keyword matches.
+async fn keyword_hits(
     app: &App,
     query: &str,
     limit: u32,
     filters: &ProductFilters,
-    degraded: Option<String>,
-) -> Result<SearchOutcome> {
-    let hits = store::keyword::search(&app.read, query, filters, i64::from(limit)).await?;
+) -> Result<Vec<KeywordHit>> {
+    let common = common_terms(app).await;
+    store::keyword::search(&app.read, query, filters, i64::from(limit), &common).await
+}
+
+/// Keyword results as the outcome (`degraded` when they stand in for another mode).
+fn keyword_outcome(hits: Vec<KeywordHit>, limit: u32, degraded: Option<String>) -> SearchOutcome {
     let hits = hits
         .into_iter()
+        .take(limit as usize)
         .enumerate()
         .map(|(i, h)| SearchHit {
             product: h.product,
@@ -210,10 +245,21 @@ async fn keyword(
             personal_similarity: None,
         })
         .collect();
-    Ok(SearchOutcome {
+    SearchOutcome {
         degraded,
         ..SearchOutcome::ranked(hits, Mode::Keyword)
-    })
+    }
+}
+
+async fn keyword(
+    app: &App,
+    query: &str,
+    limit: u32,
+    filters: &ProductFilters,
+    degraded: Option<String>,
+) -> Result<SearchOutcome> {
+    let hits = keyword_hits(app, query, limit, filters).await?;
+    Ok(keyword_outcome(hits, limit, degraded))
 }
 
 async fn semantic(
@@ -243,10 +289,12 @@ async fn semantic(
     Ok(SearchOutcome::ranked(hits, Mode::Semantic))
 }
 
-/// What hybrid search matches: words from `text`, meaning from `vector`.
+/// What hybrid search matches: words from `text` (or the keyword hits already fetched for
+/// it), meaning from `vector`.
 struct Sources<'a> {
     text: &'a str,
     vector: &'a Embedding,
+    keyword: Option<Vec<KeywordHit>>,
 }
 
 /// Fuses keyword and semantic candidates; `limit` fused results are kept, from
@@ -265,10 +313,11 @@ async fn hybrid(
         ef_search: app.search.ef_search,
         ..SimilarityOptions::default()
     };
-    let (semantic, keyword) = tokio::try_join!(
-        store::similarity::nearest(&app.read, &app.model, sources.vector, &options),
-        store::keyword::search(&app.read, sources.text, filters, i64::from(n)),
-    )?;
+    let nearest = store::similarity::nearest(&app.read, &app.model, sources.vector, &options);
+    let (semantic, keyword) = match sources.keyword {
+        Some(hits) => (nearest.await?, hits),
+        None => tokio::try_join!(nearest, keyword_hits(app, sources.text, n, filters))?,
+    };
     let keyword_ids: Vec<String> = keyword.iter().map(|h| h.product.id.clone()).collect();
     let semantic_ids: Vec<String> = semantic.iter().map(|h| h.product.id.clone()).collect();
     let mut products: std::collections::HashMap<String, Product> = semantic

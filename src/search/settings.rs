@@ -7,6 +7,9 @@ use secrecy::SecretString;
 
 use super::fusion::RrfParams;
 
+/// Default of [`SearchSettings::common_term_share`]: docs/search.md has the measurement.
+pub const COMMON_TERM_SHARE: f64 = 0.02;
+
 /// Search defaults.
 #[derive(Debug, Clone)]
 pub struct SearchSettings {
@@ -22,6 +25,9 @@ pub struct SearchSettings {
     /// HNSW candidate list per vector query (recall against speed; docs/search.md has the
     /// sweep: 100 suits catalogs up to ~100k, larger ones need more).
     pub ef_search: u32,
+    /// Words in more than this share of products (0 to 1) make no product a keyword
+    /// candidate on their own; 0 turns the gate off.
+    pub common_term_share: f64,
 }
 
 impl Default for SearchSettings {
@@ -32,6 +38,7 @@ impl Default for SearchSettings {
             expansion: ExpansionSettings::default(),
             personal_weight: 0.3,
             ef_search: 100,
+            common_term_share: COMMON_TERM_SHARE,
         }
     }
 }

@@ -1,7 +1,10 @@
 //! Keyword search over the generated `search_tsv` column: the request's lexemes OR-ed
 //! (`giftvec_keyword_query`: a sentence AND-ed almost never matches a product; web-search
 //! syntax — quotes, "or", -exclusion — is honoured when used), ranked by `ts_rank`, with the
-//! same filters as vector search, all bound parameters.
+//! same filters as vector search, all bound parameters. Products matching one of the
+//! request's informative lexemes (`giftvec_keyword_gate`: not among the `common` ones) come
+//! first, and the others are ranked only when those are too few, so a word in a tenth of the
+//! catalog does not make a tenth of the catalog a candidate to rank on every request.
 
 use serde::Serialize;
 use sqlx::PgPool;
@@ -26,23 +29,40 @@ struct Row {
     rank: f64,
 }
 
+// Two tiers: products matching an informative word (the gate) ranked by the whole query;
+// then, only when fewer than k did, the products matching common words alone (the second
+// scan is skipped by a one-time filter otherwise), so a request whose informative words are
+// rare or absent from the catalog still gets k results.
 const SEARCH: &str = concat!(
-    "SELECT ",
-    product_columns!(),
-    ", ts_rank(p.search_tsv, q.q)::float8 AS rank
-     FROM products p, giftvec_keyword_query($1) AS q(q)
-     WHERE p.search_tsv @@ q.q",
+    "WITH q AS (SELECT giftvec_keyword_query($1) AS q, giftvec_keyword_gate($1, $9) AS g),
+     informative AS (
+        SELECT p.id, ts_rank(p.search_tsv, q.q)::float8 AS rank, 0 AS tier
+        FROM products p, q WHERE p.search_tsv @@ q.g AND p.search_tsv @@ q.q",
     product_filters!(),
-    "ORDER BY rank DESC, p.id LIMIT $8"
+    "ORDER BY rank DESC, p.id LIMIT $8),
+     common_only AS (
+        SELECT p.id, ts_rank(p.search_tsv, q.q)::float8 AS rank, 1 AS tier
+        FROM products p, q WHERE p.search_tsv @@ q.q AND NOT p.search_tsv @@ q.g",
+    product_filters!(),
+    " AND (SELECT count(*) FROM informative) < $8
+        ORDER BY rank DESC, p.id LIMIT $8)
+     SELECT ",
+    product_columns!(),
+    ", t.rank FROM (SELECT * FROM informative UNION ALL SELECT * FROM common_only) t
+     JOIN products p ON p.id = t.id
+     ORDER BY t.tier, t.rank DESC, p.id LIMIT $8"
 );
 
-/// The `k` best keyword matches for `query` among the products passing `filters`.
-#[tracing::instrument(skip(pool, filters))]
+/// The `k` best keyword matches for `query` among the products passing `filters`: first those
+/// matching a lexeme not in `common`, then, when they are fewer than `k`, those matching
+/// common lexemes only.
+#[tracing::instrument(skip(pool, filters, common))]
 pub async fn search(
     pool: &PgPool,
     query: &str,
     filters: &ProductFilters,
     k: i64,
+    common: &[String],
 ) -> Result<Vec<KeywordHit>> {
     let rows: Vec<Row> = sqlx::query_as(SEARCH)
         .bind(query)
@@ -53,6 +73,7 @@ pub async fn search(
         .bind(filters.in_stock)
         .bind(&filters.exclude_ids)
         .bind(k)
+        .bind(common)
         .fetch_all(pool)
         .await?;
     Ok(rows
@@ -62,4 +83,14 @@ pub async fn search(
             rank: r.rank,
         })
         .collect())
+}
+
+/// Lexemes of the products' search text found in more than `share` of products (0 to 1), from
+/// the planner's statistics (empty until `products` has been analysed).
+#[tracing::instrument(skip(pool))]
+pub async fn common_lexemes(pool: &PgPool, share: f64) -> Result<Vec<String>> {
+    Ok(sqlx::query_scalar("SELECT giftvec_common_lexemes($1)")
+        .bind(share)
+        .fetch_one(pool)
+        .await?)
 }

@@ -39,17 +39,23 @@ pub struct Sizes {
 #[tracing::instrument(skip(pool))]
 pub async fn sizes(pool: &PgPool) -> Result<Sizes> {
     let tables: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT c.relname::text, pg_total_relation_size(c.oid)
-         FROM pg_class c WHERE c.relkind IN ('r', 'p')
-           AND c.relnamespace = current_schema()::regnamespace
-           AND c.relname NOT LIKE '\\_sqlx%'
+        // A table dropped while this runs has no size (NULL): left out.
+        "SELECT name, bytes FROM (
+             SELECT c.relname::text AS name, pg_total_relation_size(c.oid) AS bytes
+             FROM pg_class c WHERE c.relkind IN ('r', 'p')
+               AND c.relnamespace = current_schema()::regnamespace
+               AND c.relname NOT LIKE '\\_sqlx%') t
+         WHERE bytes IS NOT NULL
          ORDER BY 2 DESC, 1",
     )
     .fetch_all(pool)
     .await?;
     let indexes: Vec<(String, String, i64)> = sqlx::query_as(
-        "SELECT i.indexrelname::text, i.relname::text, pg_relation_size(i.indexrelid)
-         FROM pg_stat_user_indexes i WHERE i.schemaname = current_schema()
+        "SELECT name, tab, bytes FROM (
+             SELECT i.indexrelname::text AS name, i.relname::text AS tab,
+                    pg_relation_size(i.indexrelid) AS bytes
+             FROM pg_stat_user_indexes i WHERE i.schemaname = current_schema()) t
+         WHERE bytes IS NOT NULL
          ORDER BY 3 DESC, 1",
     )
     .fetch_all(pool)

@@ -266,3 +266,79 @@ async fn similar_products_category_scope_and_metric(pool: PgPool) {
         "{err}"
     );
 }
+
+#[sqlx::test]
+async fn words_in_most_products_do_not_make_keyword_candidates_alone(pool: PgPool) {
+    use giftvec::search::SearchSettings;
+    use giftvec::store::products::upsert_batch;
+
+    // "gift" is in every product; "coffee" in two.
+    let mut rows = crate::common::products(40);
+    for (i, row) in rows.iter_mut().enumerate() {
+        row.title = format!("Garden gift set {i}");
+        row.description = "A thoughtful gift for the garden.".into();
+        row.category = "Garden".into();
+        row.tags = vec![];
+    }
+    rows[7].title = "Coffee gift box".into();
+    rows[7].description = "A gift for the coffee lover.".into();
+    rows[8].title = "Coffee grinder".into();
+    rows[8].description = "Grinds beans by hand.".into();
+    rows[7].category = "Coffee".into();
+    rows[8].category = "Coffee".into();
+    upsert_batch(&pool, &rows).await.unwrap();
+    sqlx::query("ANALYZE products")
+        .execute(&pool)
+        .await
+        .unwrap();
+
+    let mut app = App::from_pool(pool, &local_settings()).await.unwrap();
+    let keyword = |app: &App, query: &str| {
+        let app = app.clone();
+        let query = query.to_string();
+        async move {
+            search(
+                &app,
+                json!({"query": query, "mode": "keyword", "limit": 10}),
+            )
+            .await
+            .results
+            .into_iter()
+            .map(|h| h.product.id)
+            .collect::<Vec<_>>()
+        }
+    };
+    app.search = std::sync::Arc::new(SearchSettings {
+        common_term_share: 0.5,
+        ..SearchSettings::default()
+    });
+    // The coffee products come first, the one that also says "gift" on top; products saying
+    // only "gift" follow because fewer than 10 matched an informative word.
+    let gated = keyword(&app, "gift for a coffee lover").await;
+    assert_eq!(gated[..2], [rows[7].id.clone(), rows[8].id.clone()]);
+    assert_eq!(gated.len(), 10);
+    let coffee: Vec<&String> = vec![&rows[7].id, &rows[8].id];
+    assert!(gated[2..].iter().all(|id| !coffee.contains(&id)));
+    // A request of common words only still finds them.
+    assert_eq!(keyword(&app, "gift").await.len(), 10);
+    // Hybrid search keeps the gate on its keyword side and still fuses the semantic one.
+    let hybrid = search(
+        &app,
+        json!({"query": "gift for a coffee lover", "limit": 5}),
+    )
+    .await;
+    assert_eq!(
+        hybrid.results[0].product.id, rows[7].id,
+        "{:?}",
+        hybrid.results
+    );
+
+    // With the gate off every product saying "gift" is a candidate again.
+    app.search = std::sync::Arc::new(SearchSettings {
+        common_term_share: 0.0,
+        ..SearchSettings::default()
+    });
+    let ungated = keyword(&app, "gift for a coffee lover").await;
+    assert_eq!(ungated.len(), 10);
+    assert_eq!(ungated[0], rows[7].id);
+}
