@@ -194,3 +194,31 @@ async fn healthcheck_passes_against_a_serving_sidecar_and_fails_on_a_closed_port
         "{out:?}"
     );
 }
+
+#[sqlx::test]
+async fn redis_is_pinged_when_configured(pool: PgPool) {
+    let mut redis = crate::redis_server::RedisServer::start();
+    let doctor = |url: &str| {
+        Command::new(env!("CARGO_BIN_EXE_giftvec"))
+            .args(["doctor", "--skip", "embedder"])
+            .env("DATABASE_URL", url_of(&pool))
+            .env("GIFTVEC_REDIS_URL", url)
+            .env_remove("DATABASE_READ_URL")
+            .env("GIFTVEC_LOG", "warn")
+            .output()
+            .unwrap()
+    };
+    let out = doctor(&redis.url());
+    let report = stdout(&out);
+    assert!(
+        line(&report, "redis").starts_with("ok") && report.contains("PONG"),
+        "{report}"
+    );
+    let url = redis.url();
+    redis.stop();
+    let out = doctor(&url);
+    let report = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    assert!(line(&report, "redis").starts_with("FAIL"), "{report}");
+    assert!(report.contains("giftvec serves without it"), "{report}");
+}
