@@ -87,6 +87,20 @@ fn request_text(arguments: &Value) -> Option<String> {
     Some(text.chars().take(200).collect())
 }
 
+/// A connection pool that timed out holding no connection at all could not reach its
+/// database: the caller is told that (and that retrying later may help), not that giftvec is
+/// busy. A busy pool always holds connections.
+fn unreachable_database(app: &App, err: Error) -> Error {
+    match err {
+        Error::Busy if app.db.size() == 0 || app.read.size() == 0 => Error::Upstream(
+            "the product database cannot be reached right now; retry in a minute (operators: \
+             giftvec doctor says why)"
+                .into(),
+        ),
+        other => other,
+    }
+}
+
 /// Runs `tool` with `arguments` under the app's call gate.
 pub async fn run(
     app: &App,
@@ -101,7 +115,7 @@ pub async fn run(
         Err(_) | Ok(Err(_)) => Err(Error::Busy),
         Ok(Ok(_permit)) => {
             match tokio::time::timeout(gate.timeout, tool.call(app.clone(), arguments)).await {
-                Ok(outcome) => outcome,
+                Ok(outcome) => outcome.map_err(|err| unreachable_database(app, err)),
                 Err(_) => Err(Error::Timeout),
             }
         }
