@@ -331,11 +331,15 @@ async fn serve_command(app: App, args: &ServeArgs) -> Result<ExitCode> {
     if let Some(limit) = args.storage_limit_bytes {
         crate::observe::set_storage_limit(limit);
     }
-    let sampler = crate::observe::spawn_sampler(
-        app.clone(),
-        Duration::from_secs(args.metrics_sample_secs),
-        stop.clone(),
-    );
+    // Database state is the same for every sidecar: 0 leaves the sampling to others (the
+    // chart's workers), sparing the database one set of aggregates per agent pod.
+    let sampler = (args.metrics_sample_secs > 0).then(|| {
+        crate::observe::spawn_sampler(
+            app.clone(),
+            Duration::from_secs(args.metrics_sample_secs),
+            stop.clone(),
+        )
+    });
     let mut signalled = stop.clone();
     transport::http::serve(listener, app, settings, async move {
         let _ = signalled.wait_for(|stop| *stop).await;
@@ -349,7 +353,9 @@ async fn serve_command(app: App, args: &ServeArgs) -> Result<ExitCode> {
             Ok(Ok(_)) => {}
         }
     }
-    sampler.abort();
+    if let Some(sampler) = sampler {
+        sampler.abort();
+    }
     tracing::info!("giftvec stopped");
     Ok(ExitCode::SUCCESS)
 }

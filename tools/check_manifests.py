@@ -65,6 +65,8 @@ def check_serving(variant, name, c, worker):
     at = f"{variant} {name} {c['name']}"
     check(c["args"] == ["serve"], f"{at}: runs giftvec serve")
     check(env(c)["GIFTVEC_SERVE_WORKER"]["value"] == ("true" if worker else "false"), f"{at}: worker flag")
+    sampling = int(env(c)["GIFTVEC_METRICS_SAMPLE_SECS"]["value"])
+    check((sampling > 0) == worker, f"{at}: only workers sample database state")
     check(c["startupProbe"]["httpGet"]["path"] == "/healthz", f"{at}: startup probe /healthz")
     check(c["livenessProbe"]["httpGet"]["path"] == "/healthz", f"{at}: liveness probe /healthz")
     check(c["readinessProbe"]["httpGet"]["path"] == "/readyz", f"{at}: readiness probe /readyz")

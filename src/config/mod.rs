@@ -399,9 +399,10 @@ pub struct ServeArgs {
     pub shutdown_grace_ms: u64,
 
     /// How often database state (queue depth, coverage, storage sizes) is sampled into the
-    /// metrics at /metrics (seconds).
+    /// metrics at /metrics (seconds); 0 does not sample (when other processes, e.g. the
+    /// workers, export it).
     #[arg(long, env = "GIFTVEC_METRICS_SAMPLE_SECS", default_value_t = 15,
-          value_parser = clap::value_parser!(u64).range(1..=3600))]
+          value_parser = clap::value_parser!(u64).range(0..=3600))]
     pub metrics_sample_secs: u64,
 
     /// Origins whose web pages may call giftvec from browsers (CORS), comma-separated, e.g.

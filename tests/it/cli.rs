@@ -294,3 +294,43 @@ async fn logs_are_one_json_line_per_call_without_secrets_or_queries(pool: PgPool
             .any(|l| l.contains("tool call") && !l.starts_with('{'))
     );
 }
+
+#[sqlx::test]
+async fn a_sidecar_with_sampling_off_leaves_database_gauges_to_the_workers(pool: PgPool) {
+    let metrics = |base: String| async move {
+        reqwest::get(format!("{base}/metrics"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    let (mut sampling, base) =
+        spawn_serve(&pool, &[("GIFTVEC_METRICS_SAMPLE_SECS", "1")], false).await;
+    let started = std::time::Instant::now();
+    while !metrics(base.clone())
+        .await
+        .contains("giftvec_embedding_coverage_ratio")
+    {
+        assert!(started.elapsed().as_secs() < 30, "the sampler never ran");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    sampling.kill().unwrap();
+    sampling.wait().unwrap();
+
+    let (mut quiet, base) = spawn_serve(
+        &pool,
+        &[
+            ("GIFTVEC_METRICS_SAMPLE_SECS", "0"),
+            ("GIFTVEC_SERVE_WORKER", "false"),
+        ],
+        false,
+    )
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let text = metrics(base).await;
+    assert!(!text.contains("giftvec_embedding_coverage_ratio"), "{text}");
+    assert!(!text.contains("giftvec_embedding_jobs"), "{text}");
+    quiet.kill().unwrap();
+    quiet.wait().unwrap();
+}

@@ -49,6 +49,8 @@ values), "worker" (bool: run the embedding worker in this process).
   value: json
 - name: GIFTVEC_SHUTDOWN_GRACE_MS
   value: {{ $v.sidecar.shutdownGraceMs | quote }}
+- name: GIFTVEC_METRICS_SAMPLE_SECS
+  value: {{ if .worker }}{{ $v.worker.metricsSampleSecs | quote }}{{ else }}{{ $v.sidecar.metricsSampleSecs | quote }}{{ end }}
 {{- if eq $v.database.mode "cloudnativepg" }}
 {{- $cluster := include "giftvec.cnpgCluster" $root }}
 - name: DATABASE_URL
