@@ -4,12 +4,58 @@
 //! fix. Exit status 0 unless a check failed (warnings do not fail: a catalog still being
 //! embedded is served). Used by the migration Job after `giftvec migrate` and by operators.
 
-mod checks;
+mod database;
+mod services;
 
 use std::fmt;
 use std::process::ExitCode;
 
-pub use checks::{DoctorSettings, run_checks};
+use secrecy::SecretString;
+
+use crate::embed::{Embedder, EmbedderSettings};
+use crate::store::DbSettings;
+
+/// What to check.
+#[derive(Debug, Clone)]
+pub struct DoctorSettings {
+    /// The primary database; `None` when DATABASE_URL is not set.
+    pub db: Option<DbSettings>,
+    /// The read replica (`DATABASE_READ_URL`), if any.
+    pub read_url: Option<SecretString>,
+    /// The configured embedder.
+    pub embed: EmbedderSettings,
+    /// Checks to leave out, by name (`embedder`, `redis`, `replica`).
+    pub skip: Vec<String>,
+}
+
+/// Runs every check.
+pub async fn run_checks(settings: &DoctorSettings) -> Vec<Check> {
+    let mut checks = Vec::new();
+    let built = Embedder::new(&settings.embed, None);
+    let configured = built.as_ref().ok().map(|e| e.info().name.clone());
+    match &settings.db {
+        None => checks.push(Check::fail(
+            "database",
+            "DATABASE_URL is not set",
+            "set DATABASE_URL to a PostgreSQL >= 15 with pgvector >= 0.8 (for development: \
+             tools/devdb start prints one)",
+        )),
+        Some(db) => database::checks(db, configured.as_deref(), &mut checks).await,
+    }
+    let skipped = |name: &str| settings.skip.iter().any(|s| s == name);
+    if !skipped("replica")
+        && let (Some(url), Some(db)) = (&settings.read_url, &settings.db)
+    {
+        checks.push(services::replica(db, url).await);
+    }
+    if !skipped("embedder") {
+        checks.push(services::embedder(built).await);
+    }
+    if !skipped("redis") {
+        checks.push(services::redis(settings.embed.cache.redis_url.as_ref()).await);
+    }
+    checks
+}
 
 /// How a check came out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -101,6 +101,11 @@ pub async fn ensure_current(pool: &PgPool) -> Result<()> {
     }
 }
 
+/// How to get pgvector onto a server (shared by `migrate` and `doctor`).
+pub const INSTALL_PGVECTOR: &str = "install pgvector >= 0.8 on the server (Debian/Ubuntu: the \
+    postgresql-<major>-pgvector package; containers: the pgvector/pgvector image; CloudNativePG: \
+    an image with pgvector; managed services: allow the \"vector\" extension)";
+
 /// Fails with an installation hint unless the server offers pgvector.
 pub async fn require_pgvector(pool: &PgPool) -> Result<()> {
     let version: Option<String> = sqlx::query_scalar(
@@ -110,13 +115,10 @@ pub async fn require_pgvector(pool: &PgPool) -> Result<()> {
     .await?;
     match version {
         Some(_) => Ok(()),
-        None => Err(Error::Setup(
-            "the pgvector extension is not installed on this PostgreSQL server. Install \
-             pgvector >= 0.8 there (Debian/Ubuntu: the postgresql-<major>-pgvector package; \
-             containers: the pgvector/pgvector image; managed services: allow the \"vector\" \
-             extension), or for development use the embedded database: tools/devdb start"
-                .into(),
-        )),
+        None => Err(Error::Setup(format!(
+            "the pgvector extension is not installed on this PostgreSQL server: \
+             {INSTALL_PGVECTOR}, or for development use the embedded database: tools/devdb start"
+        ))),
     }
 }
 

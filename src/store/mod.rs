@@ -5,6 +5,7 @@
 mod embedding;
 pub mod embeddings;
 pub mod events;
+pub mod health;
 pub mod hnsw;
 pub mod jobs;
 pub mod keyword;

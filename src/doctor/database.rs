@@ -1,14 +1,13 @@
-//! The checks of `giftvec doctor`, in the order they are printed. Database checks run on
-//! plain catalog queries, so they work on a database that giftvec has never migrated.
+//! The database checks of `giftvec doctor`: server, pgvector, migrations, models, coverage
+//! and indexes, in that order; the later ones only once the earlier pass.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use secrecy::{ExposeSecret, SecretString};
 use sqlx::PgPool;
 
-use super::Check;
-use crate::embed::{Embedder, EmbedderSettings};
-use crate::store::{self, DbSettings, migrate};
+use super::{Check, Verdict};
+use crate::store::migrate::{self, INSTALL_PGVECTOR};
+use crate::store::{self, DbSettings, health};
 
 /// Oldest pgvector giftvec runs on: 0.8.0 added iterative index scans
 /// (`hnsw.iterative_scan`), without which a filtered search returns fewer results than asked.
@@ -16,49 +15,8 @@ const MIN_PGVECTOR: (u32, u32) = (0, 8);
 /// Oldest PostgreSQL giftvec runs on.
 const MIN_POSTGRES: i32 = 150_000;
 
-/// What to check.
-#[derive(Debug, Clone)]
-pub struct DoctorSettings {
-    /// The primary database; `None` when DATABASE_URL is not set.
-    pub db: Option<DbSettings>,
-    /// The read replica (`DATABASE_READ_URL`), if any.
-    pub read_url: Option<SecretString>,
-    /// The configured embedder.
-    pub embed: EmbedderSettings,
-    /// Checks to leave out, by name (`embedder`, `redis`, `replica`).
-    pub skip: Vec<String>,
-}
-
-/// Runs every check.
-pub async fn run_checks(settings: &DoctorSettings) -> Vec<Check> {
-    let mut checks = Vec::new();
-    let built = Embedder::new(&settings.embed, None);
-    let configured = built.as_ref().ok().map(|e| e.info().name.clone());
-    match &settings.db {
-        None => checks.push(Check::fail(
-            "database",
-            "DATABASE_URL is not set",
-            "set DATABASE_URL to a PostgreSQL >= 15 with pgvector >= 0.8 (for development: \
-             tools/devdb start prints one)",
-        )),
-        Some(db) => database_checks(db, configured.as_deref(), &mut checks).await,
-    }
-    let skipped = |name: &str| settings.skip.iter().any(|s| s == name);
-    if !skipped("replica")
-        && let (Some(url), Some(db)) = (&settings.read_url, &settings.db)
-    {
-        checks.push(replica(db, url).await);
-    }
-    if !skipped("embedder") {
-        checks.push(embedder(built).await);
-    }
-    if !skipped("redis") {
-        checks.push(redis(settings.embed.cache.redis_url.as_ref()).await);
-    }
-    checks
-}
-
-async fn connect(db: &DbSettings) -> Result<PgPool, String> {
+/// A small pool that gives up quickly: doctor must answer, not hang.
+pub(super) async fn connect(db: &DbSettings) -> Result<PgPool, String> {
     let quick = DbSettings {
         max_connections: 2,
         acquire_timeout: Duration::from_secs(5),
@@ -67,11 +25,12 @@ async fn connect(db: &DbSettings) -> Result<PgPool, String> {
     store::connect(&quick).await.map_err(|e| e.to_string())
 }
 
-async fn database_checks(db: &DbSettings, configured: Option<&str>, checks: &mut Vec<Check>) {
+/// The database checks, appended to `checks`.
+pub(super) async fn checks(db: &DbSettings, configured: Option<&str>, out: &mut Vec<Check>) {
     let pool = match connect(db).await {
         Ok(pool) => pool,
         Err(err) => {
-            checks.push(Check::fail(
+            out.push(Check::fail(
                 "database",
                 err,
                 "check DATABASE_URL (host, port, user, password, database) and that the server \
@@ -80,25 +39,20 @@ async fn database_checks(db: &DbSettings, configured: Option<&str>, checks: &mut
             return;
         }
     };
-    checks.push(postgres(&pool).await);
+    out.push(postgres(&pool).await);
     let pgvector = pgvector(&pool).await;
-    let has_vector = pgvector.verdict == super::Verdict::Ok;
-    checks.push(pgvector);
+    let has_vector = pgvector.verdict == Verdict::Ok;
+    out.push(pgvector);
     let migrations = migrations(&pool).await;
-    let migrated = migrations.verdict == super::Verdict::Ok;
-    checks.push(migrations);
+    let migrated = migrations.verdict == Verdict::Ok;
+    out.push(migrations);
     if has_vector && migrated {
-        models(&pool, configured, checks).await;
+        models(&pool, configured, out).await;
     }
 }
 
 async fn postgres(pool: &PgPool) -> Check {
-    let row: Result<(String, i32), _> = sqlx::query_as(
-        "SELECT current_setting('server_version'), current_setting('server_version_num')::int",
-    )
-    .fetch_one(pool)
-    .await;
-    match row {
+    match health::server_version(pool).await {
         Ok((version, num)) if num >= MIN_POSTGRES => {
             Check::ok("postgresql", format!("PostgreSQL {version}"))
         }
@@ -118,14 +72,8 @@ fn major_minor(version: &str) -> Option<(u32, u32)> {
 }
 
 async fn pgvector(pool: &PgPool) -> Check {
-    let row: Result<(Option<String>, Option<String>), _> = sqlx::query_as(
-        "SELECT (SELECT extversion FROM pg_extension WHERE extname = 'vector'),
-                (SELECT default_version FROM pg_available_extensions WHERE name = 'vector')",
-    )
-    .fetch_one(pool)
-    .await;
     let too_old = |v: &str| major_minor(v).is_none_or(|mm| mm < MIN_PGVECTOR);
-    match row {
+    match health::pgvector_versions(pool).await {
         Err(err) => Check::fail("pgvector", err.to_string(), "check the database logs"),
         Ok((Some(installed), _)) if too_old(&installed) => Check::fail(
             "pgvector",
@@ -150,9 +98,7 @@ async fn pgvector(pool: &PgPool) -> Check {
         Ok((None, None)) => Check::fail(
             "pgvector",
             "the pgvector extension is not installed on this PostgreSQL server",
-            "install pgvector >= 0.8 (Debian: postgresql-<major>-pgvector; containers: the \
-             pgvector/pgvector image; CloudNativePG: an image with pgvector; managed services: \
-             allow the \"vector\" extension), then run giftvec migrate",
+            format!("{INSTALL_PGVECTOR}, then run giftvec migrate"),
         ),
     }
 }
@@ -249,13 +195,7 @@ async fn coverage(pool: &PgPool, model: &str, products: i64) -> Check {
         Ok(n) => n,
         Err(err) => return Check::fail(name, err.to_string(), "check the database logs"),
     };
-    let dead: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM embedding_jobs WHERE model = $1 AND state = 'dead'",
-    )
-    .bind(model)
-    .fetch_one(pool)
-    .await
-    .unwrap_or(0);
+    let dead = store::jobs::counts(pool, model).await.map_or(0, |q| q.dead);
     let share = if products == 0 {
         1.0
     } else {
@@ -291,19 +231,12 @@ async fn coverage(pool: &PgPool, model: &str, products: i64) -> Check {
 
 async fn index(pool: &PgPool, model: &store::EmbeddingModel, products: i64) -> Check {
     let name = format!("index {}", model.name);
-    let row: Result<Option<(String, bool, i64)>, _> = sqlx::query_as(
-        "SELECT c.relname::text, i.indisvalid, pg_relation_size(c.oid)
-         FROM pg_class c JOIN pg_index i ON i.indexrelid = c.oid
-         WHERE c.relname = giftvec_model_index_name($1)",
-    )
-    .bind(&model.name)
-    .fetch_optional(pool)
-    .await;
-    let ef_search: String = sqlx::query_scalar("SELECT current_setting('hnsw.ef_search', true)")
-        .fetch_one(pool)
+    let ef_search = health::setting(pool, store::hnsw::EF_SEARCH)
         .await
-        .unwrap_or_default();
-    match row {
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| "unset".into());
+    match health::model_index(pool, &model.name).await {
         Err(err) => Check::fail(name, err.to_string(), "check the database logs"),
         Ok(None) => Check::fail(
             name,
@@ -315,149 +248,28 @@ async fn index(pool: &PgPool, model: &store::EmbeddingModel, products: i64) -> C
                 model.name
             ),
         ),
-        Ok(Some((index, false, _))) => Check::fail(
+        Ok(Some(index)) if !index.valid => Check::fail(
             name,
-            format!("{index} is INVALID (an interrupted concurrent build): searches skip it"),
             format!(
-                "DROP INDEX CONCURRENTLY {index}; then run the statement that SELECT \
+                "{} is INVALID (an interrupted concurrent build): searches skip it",
+                index.name
+            ),
+            format!(
+                "DROP INDEX CONCURRENTLY {}; then run the statement that SELECT \
                  giftvec_model_index_ddl('{}', true) returns (docs/runbook.md)",
-                model.name
+                index.name, model.name
             ),
         ),
-        Ok(Some((index, true, bytes))) => Check::ok(
+        Ok(Some(index)) => Check::ok(
             name,
             format!(
-                "{index} valid, {:.1} MB, m {} ef_construction {}, ef_search {ef_search} for \
+                "{} valid, {:.1} MB, m {} ef_construction {}, ef_search {ef_search} for \
                  {products} products",
-                bytes as f64 / 1e6,
+                index.name,
+                index.bytes as f64 / 1e6,
                 model.hnsw.m,
                 model.hnsw.ef_construction
             ),
-        ),
-    }
-}
-
-async fn replica(primary: &DbSettings, url: &SecretString) -> Check {
-    let settings = DbSettings {
-        url: url.clone(),
-        ..primary.clone()
-    };
-    let pool = match connect(&settings).await {
-        Ok(pool) => pool,
-        Err(err) => {
-            return Check::fail(
-                "read replica",
-                err,
-                "check DATABASE_READ_URL, or unset it to serve reads from the primary",
-            );
-        }
-    };
-    let row: Result<(bool, Option<f64>), _> = sqlx::query_as(
-        "SELECT pg_is_in_recovery(),
-                extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8",
-    )
-    .fetch_one(&pool)
-    .await;
-    match row {
-        Ok((true, lag)) => Check::ok(
-            "read replica",
-            match lag {
-                Some(lag) => format!("streaming replica, last replayed change {lag:.1} s ago"),
-                None => "streaming replica, nothing replayed yet".to_string(),
-            },
-        ),
-        Ok((false, _)) => Check::warn(
-            "read replica",
-            "DATABASE_READ_URL points at a server that is not a replica",
-            "point it at a hot standby (or leave it unset); reads work, but nothing is offloaded",
-        ),
-        Err(err) => Check::fail("read replica", err.to_string(), "check the replica's logs"),
-    }
-}
-
-async fn embedder(built: crate::Result<Embedder>) -> Check {
-    let embedder = match built {
-        Ok(e) => e,
-        Err(err) => {
-            return Check::fail(
-                "embedder",
-                err.to_string(),
-                "for the local model: tools/fetch-model, or mount it and set GIFTVEC_MODEL_DIR; \
-                 for OpenAI: set GIFTVEC_EMBEDDER=openai and OPENAI_API_KEY",
-            );
-        }
-    };
-    let info = embedder.info().clone();
-    let started = Instant::now();
-    let answer = tokio::time::timeout(
-        Duration::from_secs(30),
-        embedder.embed(&["a gift for a coffee lover".to_string()]),
-    )
-    .await;
-    let name = format!("embedder {}", info.name);
-    match answer {
-        Ok(Ok(_)) => Check::ok(
-            name,
-            format!(
-                "{} ({} dimensions) embedded a test text in {} ms",
-                info.provider.as_str(),
-                info.dimensions,
-                started.elapsed().as_millis()
-            ),
-        ),
-        Ok(Err(err)) => Check::fail(
-            name,
-            err.to_string(),
-            "check the provider's URL and key (GIFTVEC_OPENAI_BASE_URL, OPENAI_API_KEY) or the \
-             model directory (GIFTVEC_MODEL_DIR)",
-        ),
-        Err(_) => Check::fail(
-            name,
-            "no answer within 30 s",
-            "check that the provider is reachable from this pod (NetworkPolicy egress, proxy)",
-        ),
-    }
-}
-
-async fn redis(url: Option<&SecretString>) -> Check {
-    let Some(url) = url else {
-        return Check::ok(
-            "redis",
-            "not configured: embeddings are cached in this process only (GIFTVEC_REDIS_URL \
-             shares them between sidecars)",
-        );
-    };
-    let client = match redis::Client::open(url.expose_secret()) {
-        Ok(client) => client,
-        Err(err) => {
-            return Check::fail(
-                "redis",
-                format!("GIFTVEC_REDIS_URL is not a Redis URL: {err}"),
-                "use redis://host:6379/0 (or rediss:// for TLS)",
-            );
-        }
-    };
-    let started = Instant::now();
-    let ping = tokio::time::timeout(Duration::from_secs(5), async {
-        let mut conn = client.get_multiplexed_async_connection().await?;
-        redis::cmd("PING").query_async::<String>(&mut conn).await
-    })
-    .await;
-    match ping {
-        Ok(Ok(pong)) => Check::ok(
-            "redis",
-            format!("{pong} in {} ms", started.elapsed().as_millis()),
-        ),
-        Ok(Err(err)) => Check::fail(
-            "redis",
-            format!("unreachable: {err}"),
-            "start Redis or fix GIFTVEC_REDIS_URL; giftvec serves without it (cache misses \
-             cost embedding calls)",
-        ),
-        Err(_) => Check::fail(
-            "redis",
-            "no answer within 5 s",
-            "check Redis and the network path; giftvec serves without it",
         ),
     }
 }
