@@ -105,12 +105,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 async fn build_app(cli: &Cli, db: &store::DbSettings, calls: &CallArgs) -> Result<App> {
-    // Connections start at the search default, so default-ef queries skip a transaction.
-    let db = store::DbSettings {
-        hnsw_ef_search: calls.search.hnsw_ef_search,
-        ..db.clone()
-    };
-    let mut app = App::build(&db, &cli.embed.settings()).await?;
+    let mut app = App::build(db, &cli.embed.settings()).await?;
     app.gate = Arc::new(
         CallGate::new(
             calls.max_concurrent_calls,
@@ -124,6 +119,7 @@ async fn build_app(cli: &Cli, db: &store::DbSettings, calls: &CallArgs) -> Resul
     app.search = Arc::new(calls.search.settings(
         &cli.embed.openai_base_url,
         cli.embed.openai_api_key.as_ref(),
+        db.hnsw_ef_search,
     ));
     app.results = ResultCache::start(
         app.db.clone(),
@@ -448,12 +444,8 @@ async fn import_command(pool: &sqlx::PgPool, args: &ImportArgs) -> Result<ExitCo
 
 /// `giftvec doctor`: every check, one line each; exit 1 when one fails.
 async fn doctor_command(cli: &Cli, args: &crate::config::DoctorArgs) -> Result<ExitCode> {
-    let db = cli.database.settings().ok().map(|db| store::DbSettings {
-        hnsw_ef_search: args.hnsw_ef_search,
-        ..db
-    });
     let settings = crate::doctor::DoctorSettings {
-        db,
+        db: cli.database.settings().ok(),
         read_url: cli.database.read_url.clone(),
         embed: cli.embed.settings(),
         skip: args.skip.clone(),

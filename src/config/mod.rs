@@ -71,11 +71,19 @@ pub struct DatabaseArgs {
     pub url: Option<SecretString>,
 
     /// PostgreSQL URL of a streaming read replica. When set, the read-only tools
-    /// (search_products, similar_products, get_product, find_similar_queries, diversify)
-    /// query it; writes, the queue and anything read right after a write stay on the primary.
+    /// (search_products with its expansion and personal re-rank, similar_products,
+    /// get_product, diversify) query it; writes, the queue, analytics and anything read right
+    /// after a write stay on the primary.
     #[arg(long = "database-read-url", env = "DATABASE_READ_URL", hide_env_values = true,
           global = true, value_parser = parse_secret)]
     pub read_url: Option<SecretString>,
+
+    /// HNSW candidate list size per vector query (1 to 1000): recall against speed. Every
+    /// connection starts with it; with ef_construction 128, 100 kept recall@10 at 0.999 up to
+    /// 1M products (docs/search.md).
+    #[arg(long, env = "GIFTVEC_HNSW_EF_SEARCH", default_value_t = 100, global = true,
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub hnsw_ef_search: u32,
 
     /// Maximum open database connections.
     #[arg(
@@ -135,7 +143,7 @@ impl DatabaseArgs {
             heavy_connections: self.db_heavy_connections,
             acquire_timeout: Duration::from_millis(self.db_acquire_timeout_ms),
             statement_timeout: Duration::from_millis(self.db_statement_timeout_ms),
-            hnsw_ef_search: 100,
+            hnsw_ef_search: self.hnsw_ef_search,
             read_url: self.read_url.clone(),
         })
     }
@@ -185,11 +193,6 @@ pub struct DoctorArgs {
     /// Checks to leave out, comma-separated: embedder, redis, replica.
     #[arg(long, value_delimiter = ',')]
     pub skip: Vec<String>,
-
-    /// The `hnsw.ef_search` the sidecar searches with (reported with each index).
-    #[arg(long, env = "GIFTVEC_HNSW_EF_SEARCH", default_value_t = 100,
-          value_parser = clap::value_parser!(u32).range(1..=1000))]
-    pub hnsw_ef_search: u32,
 }
 
 /// `giftvec healthcheck`.

@@ -40,12 +40,6 @@ pub struct SearchArgs {
           default_value_t = crate::search::settings::COMMON_TERM_SHARE)]
     pub common_term_share: f64,
 
-    /// HNSW candidate list size per vector query (1 to 1000): recall against speed. 100 gives
-    /// recall@10 ~0.99 up to ~100k products; at 1M raise it (docs/search.md).
-    #[arg(long, env = "GIFTVEC_HNSW_EF_SEARCH", default_value_t = 100,
-          value_parser = clap::value_parser!(u32).range(1..=1000))]
-    pub hnsw_ef_search: u32,
-
     /// OpenAI-compatible chat model that writes query rewrites for expansion (e.g.
     /// gpt-4o-mini); unset, expansion uses past searches only.
     #[arg(long, env = "GIFTVEC_CHAT_MODEL")]
@@ -74,11 +68,14 @@ pub struct SearchArgs {
 }
 
 impl SearchArgs {
-    /// The search settings; the chat model reuses the OpenAI URL and key unless given its own.
+    /// The search settings, vector queries at `ef_search` (the database setting every
+    /// connection starts with); the chat model reuses the OpenAI URL and key unless given its
+    /// own.
     pub fn settings(
         &self,
         openai_base_url: &str,
         openai_key: Option<&SecretString>,
+        ef_search: u32,
     ) -> SearchSettings {
         let chat = self.chat_model.as_ref().map(|model| ChatSettings {
             base_url: self
@@ -103,7 +100,7 @@ impl SearchArgs {
                 ..ExpansionSettings::default()
             },
             personal_weight: self.personal_weight.clamp(0.0, 1.0),
-            ef_search: self.hnsw_ef_search,
+            ef_search,
             common_term_share: self.common_term_share.clamp(0.0, 1.0),
         }
     }
@@ -119,9 +116,12 @@ mod tests {
     use clap::Parser;
 
     use super::SearchArgs;
+    use crate::config::DatabaseArgs;
 
     #[derive(Parser)]
     struct Cli {
+        #[command(flatten)]
+        db: DatabaseArgs,
         #[command(flatten)]
         search: SearchArgs,
     }
@@ -132,8 +132,17 @@ mod tests {
 
     #[test]
     fn ef_search_reaches_the_settings_and_is_bounded() {
-        let cli = parse(&["--hnsw-ef-search", "250"]).unwrap();
-        assert_eq!(cli.search.settings("http://x", None).ef_search, 250);
+        let cli = parse(&[
+            "--database-url",
+            "postgres://x/y",
+            "--hnsw-ef-search",
+            "250",
+        ])
+        .unwrap();
+        let db = cli.db.settings().unwrap();
+        assert_eq!(db.hnsw_ef_search, 250);
+        let search = cli.search.settings("http://x", None, db.hnsw_ef_search);
+        assert_eq!(search.ef_search, 250);
         for bad in ["0", "1001"] {
             let err = parse(&["--hnsw-ef-search", bad]).err().unwrap().to_string();
             assert!(err.contains("1..=1000"), "{err}");

@@ -107,9 +107,7 @@ impl EmbeddingCache {
     pub fn has_l2(&self) -> bool {
         self.l2.is_some()
     }
-}
 
-impl EmbeddingCache {
     /// Builds the cache. Redis is connected lazily: an outage at start only means L1 until it
     /// answers.
     pub fn new(settings: &CacheSettings) -> Self {

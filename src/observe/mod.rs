@@ -66,7 +66,10 @@ fn refresh(app: &App) {
     };
     let model = app.model.name.clone();
     metrics::gauge!(names::CIRCUIT_STATE, "model" => model).set(state);
-    let pools = [("interactive", &app.db), ("heavy", &app.heavy)];
+    let mut pools = vec![("interactive", &app.db), ("heavy", &app.heavy)];
+    if app.has_replica {
+        pools.push(("read", &app.read));
+    }
     for (name, pool) in pools {
         let size = f64::from(pool.size());
         let idle = pool.num_idle() as f64;

@@ -33,7 +33,8 @@ pub const COVERAGE: &str = "giftvec_embedding_coverage_ratio";
 pub const SPENT_TODAY: &str = "giftvec_embedding_spent_today_usd";
 /// The daily embedding budget (absent when unlimited).
 pub const DAILY_BUDGET: &str = "giftvec_embedding_daily_budget_usd";
-/// Database pool connections, by `pool` (interactive, heavy) and `state` (in_use, idle, max).
+/// Database pool connections, by `pool` (interactive, heavy, and read with a replica) and
+/// `state` (in_use, idle, max).
 pub const DB_POOL_CONNECTIONS: &str = "giftvec_db_pool_connections";
 /// Size of a table with its TOAST data, by `table`, sampled.
 pub const TABLE_BYTES: &str = "giftvec_table_bytes";

@@ -49,9 +49,4 @@ impl CommonTerms {
             })
             .await
     }
-
-    /// Forgets the cached list (tests, and after a bulk import has been analysed).
-    pub fn clear(&self) {
-        self.cache.invalidate_all();
-    }
 }

@@ -151,7 +151,7 @@ pub async fn search(app: &App, request: &SearchRequest<'_>) -> Result<SearchOutc
                 Err(reason) => {
                     let reason = format!(
                         "{} search is unavailable, so these are keyword results: {reason}",
-                        label(mode)
+                        mode.as_str()
                     );
                     match prefetched {
                         Some(hits) => keyword_outcome(hits, pool, Some(reason)),
@@ -208,15 +208,6 @@ async fn embed_query(app: &App, query: &str) -> Result<std::result::Result<Embed
             Ok(Err(err.to_string()))
         }
         Err(err) => Err(err),
-    }
-}
-
-/// The mode's name (as in the analytics log).
-pub fn label(mode: Mode) -> &'static str {
-    match mode {
-        Mode::Keyword => "keyword",
-        Mode::Semantic => "semantic",
-        Mode::Hybrid => "hybrid",
     }
 }
 

@@ -3,7 +3,9 @@
 //! vector query at the default runs as one statement; a query that needs another `ef_search`
 //! sets it for its own transaction only.
 
-use sqlx::{PgPool, Postgres, Transaction};
+use sqlx::postgres::{PgArguments, PgRow};
+use sqlx::query::QueryAs;
+use sqlx::{FromRow, PgPool, Postgres};
 
 use crate::Result;
 
@@ -22,25 +24,29 @@ pub fn session_ef_search(pool: &PgPool) -> Option<u32> {
     let mut ef = None;
     let mut iterative = false;
     for option in text.split("-c ").map(str::trim) {
-        if let Some(value) = option.strip_prefix("hnsw.ef_search=") {
-            ef = value.parse().ok();
-        } else if option == "hnsw.iterative_scan=relaxed_order" {
-            iterative = true;
+        match option.split_once('=') {
+            Some((EF_SEARCH, value)) => ef = value.parse().ok(),
+            Some((ITERATIVE_SCAN, RELAXED_ORDER)) => iterative = true,
+            _ => {}
         }
     }
     ef.filter(|_| iterative)
 }
 
-/// A transaction whose vector queries scan with `ef_search` and iterative scans on, or `None`
-/// when the pool's connections already do (then query the pool directly: one round trip
-/// instead of four).
-pub async fn transaction_for(
+/// All rows of `query`, a vector query, scanned with `ef_search` and iterative scans on: on
+/// the pool directly when its connections start that way (one round trip), otherwise in a
+/// transaction that sets both first (`BEGIN`, `set_config`, the query, `COMMIT`).
+pub async fn fetch_all<'q, O>(
     pool: &PgPool,
     ef_search: u32,
-) -> Result<Option<Transaction<'static, Postgres>>> {
+    query: QueryAs<'q, Postgres, O, PgArguments>,
+) -> Result<Vec<O>>
+where
+    O: Send + Unpin + for<'r> FromRow<'r, PgRow>,
+{
     let ef_search = ef_search.clamp(1, 1000);
     if session_ef_search(pool) == Some(ef_search) {
-        return Ok(None);
+        return Ok(query.fetch_all(pool).await?);
     }
     let mut tx = pool.begin().await?;
     sqlx::query("SELECT set_config($1, $2, true), set_config($3, $4, true)")
@@ -50,7 +56,9 @@ pub async fn transaction_for(
         .bind(RELAXED_ORDER)
         .execute(&mut *tx)
         .await?;
-    Ok(Some(tx))
+    let rows = query.fetch_all(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(rows)
 }
 
 #[cfg(test)]

@@ -103,14 +103,7 @@ pub async fn candidates(
     .map_err(Error::Internal)?;
     // Dynamic only in the model's dimension and name, which come from the registry.
     let query = sqlx::query_as_with(sqlx::AssertSqlSafe(sql), args);
-    let rows: Vec<VectorRow> = match super::hnsw::transaction_for(pool, ef_search.max(k)).await? {
-        Some(mut tx) => {
-            let rows = query.fetch_all(&mut *tx).await?;
-            tx.commit().await?;
-            rows
-        }
-        None => query.fetch_all(pool).await?,
-    };
+    let rows: Vec<VectorRow> = super::hnsw::fetch_all(pool, ef_search.max(k), query).await?;
     Ok(rows.into_iter().map(Into::into).collect())
 }
 

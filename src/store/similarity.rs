@@ -173,14 +173,7 @@ pub async fn nearest(
     let sql = nearest_sql(model, metric);
     // Dynamic only in the model's dimension and name, which come from the registry.
     let query = sqlx::query_as_with(sqlx::AssertSqlSafe(sql), arguments(query, options)?);
-    let rows: Vec<Row> = match super::hnsw::transaction_for(pool, options.ef_search).await? {
-        Some(mut tx) => {
-            let rows = query.fetch_all(&mut *tx).await?;
-            tx.commit().await?;
-            rows
-        }
-        None => query.fetch_all(pool).await?,
-    };
+    let rows: Vec<Row> = super::hnsw::fetch_all(pool, options.ef_search, query).await?;
     Ok(rows
         .into_iter()
         .map(|row| VectorSearchResult {

@@ -8,14 +8,14 @@
 use std::any::Any;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-
-use crate::observe::names;
 use std::time::Duration;
 
 use moka::future::Cache;
 use serde::Serialize;
 use sqlx::PgPool;
 use sqlx::postgres::PgListener;
+
+use crate::observe::names;
 
 /// The channel the catalog triggers notify.
 pub const CHANNEL: &str = "giftvec_catalog";

@@ -128,7 +128,7 @@ fn log(app: &App, input: &Input, entry: &LogEntry, latency: std::time::Duration)
         query: input.query.clone(),
         model: entry.embedding.as_ref().map(|_| app.model.name.clone()),
         embedding: entry.embedding.clone(),
-        mode: product_search::label(entry.mode),
+        mode: entry.mode.as_str(),
         filters: serde_json::to_value(&input.filters).unwrap_or_default(),
         result_ids: entry.result_ids.clone(),
         latency_ms: latency.as_secs_f64() * 1000.0,
