@@ -61,6 +61,74 @@ impl Error {
         }
     }
 
+    /// The message the caller reads: the error's own text, or "internal error" for our faults
+    /// (whose details go to the log only).
+    pub fn public_message(&self) -> String {
+        match self {
+            Error::Internal(_) => "internal error; the call did not complete".to_string(),
+            other => other.to_string(),
+        }
+    }
+
+    /// The input field at fault, for [`Error::InvalidInput`].
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Error::InvalidInput { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+
+    /// Whether the same call may succeed if retried unchanged later.
+    pub fn retryable(&self) -> bool {
+        matches!(
+            self,
+            Error::Upstream(_) | Error::Timeout | Error::Busy | Error::NotMigrated(_)
+        )
+    }
+
+    /// What the caller (often a model) should do next, in one sentence.
+    pub fn next_step(&self) -> &'static str {
+        match self {
+            Error::InvalidInput { .. } => {
+                "Change the named argument as the message says, then call again."
+            }
+            Error::NotFound(_) => {
+                "Use an id returned by an earlier result (search_products finds products), or \
+                 create the thing first."
+            }
+            Error::NotMigrated(_) | Error::Setup(_) => {
+                "giftvec is not set up yet; tell the user the catalog is unavailable and try \
+                 again later."
+            }
+            Error::Upstream(_) => {
+                "Retry in a few seconds; if it keeps failing, tell the user the catalog is \
+                 unavailable for now."
+            }
+            Error::BudgetExceeded(_) => {
+                "Use search_products with mode \"keyword\", which needs no embedding, until the \
+                 budget resets."
+            }
+            Error::Timeout => "Retry once, with a smaller limit or a shorter request.",
+            Error::Busy => "Retry in a second.",
+            Error::Internal(_) => "Retry once; if it fails again, continue without this tool.",
+        }
+    }
+
+    /// The error as callers see it: `{code, message, field?, retryable, next_step}`. MCP
+    /// results, REST bodies and JSON-RPC `data` are built from it.
+    pub fn to_body(&self) -> serde_json::Value {
+        let mut body = serde_json::json!({
+            "code": self.code(),
+            "message": self.public_message(),
+            "retryable": self.retryable(),
+            "next_step": self.next_step(),
+        });
+        if let Some(field) = self.field() {
+            body["field"] = field.into();
+        }
+        body
+    }
+
     /// Whether the caller can fix it (bad input, unknown id) rather than a fault of giftvec or
     /// what it depends on.
     pub fn is_caller_error(&self) -> bool {

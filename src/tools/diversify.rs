@@ -6,9 +6,10 @@ use std::collections::HashMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::Tool;
+use super::search_products::MAX_QUERY_CHARS;
 use super::search_products::{self, SearchProducts};
-use super::views::{Filters, Hit, MAX_LIMIT, check_ids, default_limit};
+use super::views::{Filters, Hit, MAX_ID_CHARS, MAX_LIMIT, default_limit};
+use super::{Effects, Tool};
 use crate::app::App;
 use crate::recommend::diversity::{self, Candidate};
 use crate::store::recommendations::{self, WithVector};
@@ -26,12 +27,14 @@ pub struct Diversify;
 pub struct Input {
     /// The products to re-rank, most relevant first (2 to 200 ids). Give this or `query`.
     #[serde(default)]
+    #[schemars(length(max = MAX_PRODUCTS), inner(length(min = 1, max = MAX_ID_CHARS)))]
     pub product_ids: Vec<String>,
     /// Relevance of each of `product_ids` (same order and length), higher is better; by
     /// default relevance falls with position.
     pub scores: Option<Vec<f64>>,
     /// Instead of ids: a search (as search_products, hybrid) whose top 50 results are
     /// re-ranked.
+    #[schemars(length(min = 1, max = MAX_QUERY_CHARS))]
     pub query: Option<String>,
     /// With `query`: which products may appear.
     #[serde(default)]
@@ -39,11 +42,14 @@ pub struct Input {
     /// Relevance against variety, 0 to 1: 1 keeps the relevance order, 0.5 balances, lower
     /// values favour variety. Default 0.5.
     #[serde(default = "half")]
+    #[schemars(range(min = 0, max = 1))]
     pub lambda: f64,
     /// How many to return, 1 to 100. Default 10.
     #[serde(default = "default_limit")]
+    #[schemars(range(min = 1, max = MAX_LIMIT))]
     pub limit: u32,
     /// At most this many results from any one category.
+    #[schemars(range(min = 1))]
     pub max_per_category: Option<u32>,
 }
 
@@ -78,26 +84,12 @@ impl Tool for Diversify {
         limit, and optionally max_per_category. Returns the new order with the list's \
         diversity (mean pairwise cosine distance) and category count before and after. Use it \
         when a list you are about to show is too samey.";
-    const READ_ONLY: bool = true;
+    const TITLE: &'static str = "Diversify a list";
+    const EFFECTS: Effects = Effects::READ_ONLY;
     type Input = Input;
     type Output = Output;
 
     async fn call(app: &App, input: Input) -> Result<Output> {
-        if !(input.lambda.is_finite() && (0.0..=1.0).contains(&input.lambda)) {
-            return Err(Error::invalid(
-                "lambda",
-                format!("must be between 0 and 1, got {}", input.lambda),
-            ));
-        }
-        if input.limit == 0 || input.limit > MAX_LIMIT {
-            return Err(Error::invalid(
-                "limit",
-                format!("must be between 1 and {MAX_LIMIT}, got {}", input.limit),
-            ));
-        }
-        if input.max_per_category == Some(0) {
-            return Err(Error::invalid("max_per_category", "must be at least 1"));
-        }
         let (ids, relevance) = source(app, &input).await?;
         let found = recommendations::with_vectors(&app.read, &app.model, &ids).await?;
         let mut by_id: HashMap<String, WithVector> = found
@@ -176,13 +168,6 @@ async fn source(app: &App, input: &Input) -> Result<(Vec<String>, Vec<f64>)> {
         }
         (None, false) => {
             let ids = &input.product_ids;
-            if ids.len() > MAX_PRODUCTS {
-                return Err(Error::invalid(
-                    "product_ids",
-                    format!("has {} ids; the limit is {MAX_PRODUCTS}", ids.len()),
-                ));
-            }
-            check_ids("product_ids", ids)?;
             let mut seen = std::collections::HashSet::new();
             if let Some(dup) = ids.iter().find(|id| !seen.insert(id.as_str())) {
                 return Err(Error::invalid(

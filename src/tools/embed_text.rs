@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::Tool;
+use super::{Effects, Tool};
 use crate::app::App;
 use crate::{Error, Result};
 
@@ -22,6 +22,7 @@ pub const MAX_TEXT_CHARS: usize = 32_000;
 pub struct Input {
     /// The texts to embed, 1 to 256, each non-empty and at most 32,000 characters. Texts
     /// longer than the model's token limit are cut at the limit (see `truncated`).
+    #[schemars(length(min = 1, max = MAX_TEXTS), inner(length(max = MAX_TEXT_CHARS)))]
     pub texts: Vec<String>,
 }
 
@@ -49,7 +50,8 @@ impl Tool for EmbedText {
         vector length, one vector per text in order, which texts were cut at the model's token \
         limit, token usage and cache hits. To find products, use search_products instead. 1-256 \
         texts of up to 32,000 characters.";
-    const READ_ONLY: bool = true;
+    const TITLE: &'static str = "Embed text";
+    const EFFECTS: Effects = Effects::READ_ONLY;
     type Input = Input;
     type Output = Output;
 
@@ -75,29 +77,11 @@ pub async fn call(app: &App, input: Input) -> Result<Output> {
 }
 
 fn validate(input: &Input) -> Result<()> {
-    if input.texts.is_empty() || input.texts.len() > MAX_TEXTS {
-        return Err(Error::invalid(
-            "texts",
-            format!(
-                "must hold 1 to {MAX_TEXTS} texts, got {}",
-                input.texts.len()
-            ),
-        ));
+    match input.texts.iter().position(|text| text.trim().is_empty()) {
+        Some(i) => Err(Error::invalid(
+            format!("texts[{i}]"),
+            "is empty; give some text to embed",
+        )),
+        None => Ok(()),
     }
-    for (i, text) in input.texts.iter().enumerate() {
-        if text.trim().is_empty() {
-            return Err(Error::invalid(
-                format!("texts[{i}]"),
-                "is empty; give some text to embed",
-            ));
-        }
-        let chars = text.chars().count();
-        if chars > MAX_TEXT_CHARS {
-            return Err(Error::invalid(
-                format!("texts[{i}]"),
-                format!("is {chars} characters long; the limit is {MAX_TEXT_CHARS}"),
-            ));
-        }
-    }
-    Ok(())
 }

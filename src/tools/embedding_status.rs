@@ -3,7 +3,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::Tool;
+use super::views::MAX_ID_CHARS;
+use super::{Effects, Tool};
 use crate::Result;
 use crate::app::App;
 use crate::pipeline::status::{self, EmbeddingStatus, ProductCost};
@@ -16,6 +17,7 @@ pub struct EmbeddingStatusTool;
 #[serde(deny_unknown_fields)]
 pub struct Input {
     /// Also estimate the tokens and cost of embedding this product once.
+    #[schemars(length(min = 1, max = MAX_ID_CHARS))]
     pub product_id: Option<String>,
 }
 
@@ -37,7 +39,8 @@ impl Tool for EmbeddingStatusTool {
         last hour, age of the oldest pending job, tokens and cost so far, today's spend against \
         the budget, and alerts. Use it when search results look stale or incomplete. Give \
         product_id to estimate the cost of embedding that product.";
-    const READ_ONLY: bool = true;
+    const TITLE: &'static str = "Embedding status";
+    const EFFECTS: Effects = Effects::READ_ONLY;
     type Input = Input;
     type Output = Output;
 

@@ -4,7 +4,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::Tool;
+use super::{Effects, Tool};
 use crate::app::App;
 use crate::recommend::experiments::{Rate, Strategy, two_proportion_p, wilson};
 use crate::store::recommendations;
@@ -21,8 +21,10 @@ pub struct ExperimentReport;
 #[serde(deny_unknown_fields)]
 pub struct Input {
     /// Experiment name (default: the first configured).
+    #[schemars(length(min = 1, max = 64))]
     pub experiment: Option<String>,
     /// The arm others are compared with (default: the arm named `baseline`, else the first).
+    #[schemars(length(min = 1, max = 64))]
     pub baseline: Option<String>,
 }
 
@@ -75,7 +77,8 @@ impl Tool for ExperimentReport {
         requests, impressions, clicks and purchases recorded with the answers' request_ids, \
         CTR and conversion rate with 95% intervals, the CTR lift over the baseline arm with a \
         p-value, and a one-sentence conclusion (which arm wins, or that it is too early).";
-    const READ_ONLY: bool = true;
+    const TITLE: &'static str = "Experiment report";
+    const EFFECTS: Effects = Effects::READ_ONLY;
     type Input = Input;
     type Output = Output;
 

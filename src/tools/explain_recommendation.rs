@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::Tool;
 use super::recommend_gifts::{self, BudgetInput, InlineRecipient};
 use super::views::{MAX_ID_CHARS, ProductView};
+use super::{Effects, Tool};
 use crate::app::App;
 use crate::recommend::experiments::Strategy;
 use crate::recommend::explain;
@@ -24,17 +24,23 @@ pub struct ExplainRecommendation;
 #[serde(deny_unknown_fields)]
 pub struct Input {
     /// The product to explain.
+    #[schemars(length(min = 1, max = MAX_ID_CHARS))]
     pub product_id: String,
     /// The `request_id` of the recommend_gifts answer it came from. With it, the other fields
     /// are ignored and the explanation uses that request's exact scores.
+    #[schemars(length(min = 1, max = MAX_ID_CHARS))]
     pub request_id: Option<String>,
     /// Without request_id: the conversation context, as for recommend_gifts.
+    #[schemars(length(min = 1, max = recommend_gifts::MAX_CONTEXT_CHARS))]
     pub context: Option<String>,
     /// Without request_id: the occasion.
+    #[schemars(length(min = 1, max = 200))]
     pub occasion: Option<String>,
     /// Without request_id: the shopper.
+    #[schemars(length(min = 1, max = MAX_ID_CHARS))]
     pub user_id: Option<String>,
     /// Without request_id: a saved recipient (needs user_id).
+    #[schemars(length(min = 1, max = MAX_ID_CHARS))]
     pub recipient_id: Option<String>,
     /// Without request_id: an inline recipient.
     pub recipient: Option<InlineRecipient>,
@@ -109,16 +115,17 @@ impl Tool for ExplainRecommendation {
         it), the shopper's or recipient's past items that pulled it up, matching interests \
         and tags, price against budget, whether it was an exploration pick, and a summary \
         you can quote to the shopper.";
-    const READ_ONLY: bool = true;
+    const TITLE: &'static str = "Explain a recommendation";
+    const EFFECTS: Effects = Effects::READ_ONLY;
     type Input = Input;
     type Output = Output;
 
     async fn call(app: &App, input: Input) -> Result<Output> {
         let product_id = input.product_id.trim();
-        if product_id.is_empty() || product_id.chars().count() > MAX_ID_CHARS {
+        if product_id.is_empty() {
             return Err(Error::invalid(
                 "product_id",
-                format!("must be a product id of 1 to {MAX_ID_CHARS} characters"),
+                "must be a product id, not blank",
             ));
         }
         let (request, strategy, served) = match &input.request_id {

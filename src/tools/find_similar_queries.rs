@@ -3,8 +3,9 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::Tool;
-use super::views::{check_limit, default_limit};
+use super::search_products::MAX_QUERY_CHARS;
+use super::views::{MAX_LIMIT, default_limit};
+use super::{Effects, Tool};
 use crate::app::App;
 use crate::store::queries::{self, PastQuery};
 use crate::{Error, Result};
@@ -17,9 +18,11 @@ pub struct FindSimilarQueries;
 #[serde(deny_unknown_fields)]
 pub struct Input {
     /// A search request, e.g. "gift for a coffee lover" (1 to 1,000 characters).
+    #[schemars(length(min = 1, max = MAX_QUERY_CHARS))]
     pub query: String,
     /// How many past queries, 1 to 100. Default 10.
     #[serde(default = "default_limit")]
+    #[schemars(range(min = 1, max = MAX_LIMIT))]
     pub limit: u32,
 }
 
@@ -37,18 +40,15 @@ impl Tool for FindSimilarQueries {
         one, with how often each was searched and how many results it had. Use it to see how \
         others phrased a similar need, or to suggest alternative wordings when a search finds \
         little. Limit 1-100, default 10.";
-    const READ_ONLY: bool = true;
+    const TITLE: &'static str = "Find similar past searches";
+    const EFFECTS: Effects = Effects::READ_ONLY;
     type Input = Input;
     type Output = Output;
 
     async fn call(app: &App, input: Input) -> Result<Output> {
-        let limit = check_limit(input.limit)?;
-        let chars = input.query.chars().count();
-        if input.query.trim().is_empty() || chars > 1_000 {
-            return Err(Error::invalid(
-                "query",
-                format!("must be 1 to 1000 characters of text, got {chars}"),
-            ));
+        let limit = input.limit;
+        if input.query.trim().is_empty() {
+            return Err(Error::invalid("query", "must be text, not blank"));
         }
         let out = app
             .embedder

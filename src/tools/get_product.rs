@@ -3,8 +3,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::Tool;
 use super::views::{MAX_ID_CHARS, ProductView};
+use super::{Effects, Tool};
 use crate::app::App;
 use crate::store::products;
 use crate::{Error, Result};
@@ -17,6 +17,7 @@ pub struct GetProduct;
 #[serde(deny_unknown_fields)]
 pub struct Input {
     /// The product id, as returned by `search_products` or `similar_products`.
+    #[schemars(length(min = 1, max = MAX_ID_CHARS))]
     pub product_id: String,
 }
 
@@ -33,16 +34,17 @@ impl Tool for GetProduct {
         tags, price (in its currency), stock and other catalog attributes. Use it to read the \
         details of an item found with search_products or similar_products before recommending \
         it. Fails with not_found for an unknown id.";
-    const READ_ONLY: bool = true;
+    const TITLE: &'static str = "Get a product";
+    const EFFECTS: Effects = Effects::READ_ONLY;
     type Input = Input;
     type Output = Output;
 
     async fn call(app: &App, input: Input) -> Result<Output> {
         let id = input.product_id.trim();
-        if id.is_empty() || id.chars().count() > MAX_ID_CHARS {
+        if id.is_empty() {
             return Err(Error::invalid(
                 "product_id",
-                format!("must be a product id of 1 to {MAX_ID_CHARS} characters"),
+                "must be a product id, not blank",
             ));
         }
         let product = products::get(&app.read, id)

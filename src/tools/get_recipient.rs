@@ -3,7 +3,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::Tool;
+use super::views::MAX_ID_CHARS;
+use super::{Effects, Tool};
 use crate::app::App;
 use crate::store::recipients::{self, Recipient};
 use crate::{Error, Result};
@@ -19,8 +20,10 @@ pub struct DeleteRecipient;
 #[serde(deny_unknown_fields)]
 pub struct Input {
     /// The shopping user's id.
+    #[schemars(length(min = 1, max = MAX_ID_CHARS))]
     pub user_id: String,
     /// The recipient's id (from upsert_recipient).
+    #[schemars(length(min = 1, max = MAX_ID_CHARS))]
     pub recipient_id: String,
 }
 
@@ -44,7 +47,8 @@ impl Tool for GetRecipient {
         description, relationship, age band, interests, dislikes, liked and disliked products) \
         to recall what is known before recommending. Fails with not_found when the user has no \
         recipient with that id.";
-    const READ_ONLY: bool = true;
+    const TITLE: &'static str = "Get a gift recipient";
+    const EFFECTS: Effects = Effects::READ_ONLY;
     type Input = Input;
     type Output = Output;
 
@@ -61,7 +65,12 @@ impl Tool for DeleteRecipient {
     const DESCRIPTION: &'static str = "Delete a saved gift recipient of the user and its \
         profile vector (when the user asks to forget them). Fails with not_found when the user \
         has no recipient with that id.";
-    const READ_ONLY: bool = false;
+    const TITLE: &'static str = "Delete a gift recipient";
+    const EFFECTS: Effects = Effects {
+        read_only: false,
+        destructive: true,
+        idempotent: true,
+    };
     type Input = Input;
     type Output = Deleted;
 

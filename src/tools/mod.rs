@@ -41,8 +41,11 @@ pub trait Tool: Send + Sync + 'static {
     const NAME: &'static str;
     /// What the tool does and when to use it, written for a language model.
     const DESCRIPTION: &'static str;
-    /// Whether the tool only reads (MCP `readOnlyHint`; may use the read replica).
-    const READ_ONLY: bool;
+    /// A short human-readable name (MCP `title`), e.g. "Search products".
+    const TITLE: &'static str;
+    /// What calling it does to stored data (MCP annotations; read-only tools may use the read
+    /// replica).
+    const EFFECTS: Effects;
     /// The arguments.
     type Input: DeserializeOwned + JsonSchema + Send + 'static;
     /// The result.
@@ -52,35 +55,76 @@ pub trait Tool: Send + Sync + 'static {
     fn call(app: &App, input: Self::Input) -> impl Future<Output = Result<Self::Output>> + Send;
 }
 
+/// What a tool does to stored data, as MCP's tool annotations say it. Every tool works on
+/// giftvec's own catalog and shopper data only (`openWorldHint: false`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Effects {
+    /// Changes nothing (it may log the call for analytics).
+    pub read_only: bool,
+    /// May overwrite or remove stored data (rather than only add to it).
+    pub destructive: bool,
+    /// Repeating the call with the same arguments has no further effect.
+    pub idempotent: bool,
+}
+
+impl Effects {
+    /// Only reads.
+    pub const READ_ONLY: Effects = Effects {
+        read_only: true,
+        destructive: false,
+        idempotent: true,
+    };
+    /// Adds a record per call and never changes or removes what is stored.
+    pub const APPENDS: Effects = Effects {
+        read_only: false,
+        destructive: false,
+        idempotent: false,
+    };
+}
+
 /// A tool with its types erased, as transports see it.
 pub struct ToolEntry {
     /// Tool name.
     pub name: &'static str,
     /// Description for the model.
     pub description: &'static str,
-    /// Only reads.
-    pub read_only: bool,
+    /// Human-readable name.
+    pub title: &'static str,
+    /// What calling it does to stored data.
+    pub effects: Effects,
     /// JSON Schema of the arguments (an object schema, subschemas inlined).
     pub input_schema: Arc<Map<String, Value>>,
     /// JSON Schema of the result.
     pub output_schema: Arc<Map<String, Value>>,
+    input_check: schema::InputCheck,
     invoke: fn(App, Value) -> BoxFuture<'static, Result<Value>>,
 }
 
 impl ToolEntry {
-    /// Parses `arguments` (a JSON object), runs the tool, serialises the result. Bad arguments
-    /// become [`Error::InvalidInput`] naming the field.
+    /// Checks `arguments` (a JSON object) against the input schema, parses them, runs the
+    /// tool, serialises the result. Bad arguments become [`Error::InvalidInput`] naming the
+    /// field and the limit the schema declares.
     pub fn call(&self, app: App, arguments: Value) -> BoxFuture<'static, Result<Value>> {
-        (self.invoke)(app, arguments)
+        let checked = arguments_object(arguments).and_then(|arguments| {
+            self.input_check.check(&arguments)?;
+            Ok(arguments)
+        });
+        match checked {
+            Ok(arguments) => (self.invoke)(app, arguments),
+            Err(err) => Box::pin(std::future::ready(Err(err))),
+        }
     }
 }
 
 fn entry<T: Tool>() -> ToolEntry {
+    let input_schema = schema::object_schema::<T::Input>();
     ToolEntry {
+        input_check: schema::InputCheck::new(&input_schema),
         name: T::NAME,
         description: T::DESCRIPTION,
-        read_only: T::READ_ONLY,
-        input_schema: Arc::new(schema::object_schema::<T::Input>()),
+        title: T::TITLE,
+        effects: T::EFFECTS,
+        input_schema: Arc::new(input_schema),
         output_schema: Arc::new(schema::object_schema::<T::Output>()),
         invoke: invoke::<T>,
     }
@@ -94,21 +138,24 @@ fn invoke<T: Tool>(app: App, arguments: Value) -> BoxFuture<'static, Result<Valu
     })
 }
 
-/// Deserialises tool arguments, naming the offending field on failure.
+/// Tool arguments as a JSON object (absent arguments are an empty one).
+fn arguments_object(arguments: Value) -> Result<Value> {
+    match arguments {
+        Value::Null => Ok(Value::Object(Map::new())),
+        object @ Value::Object(_) => Ok(object),
+        other => Err(Error::invalid(
+            "arguments",
+            format!(
+                "must be a JSON object of named arguments, got {}",
+                json_kind(&other)
+            ),
+        )),
+    }
+}
+
+/// Deserialises checked tool arguments, naming the offending field on failure (for what a
+/// schema cannot say).
 pub fn parse<T: DeserializeOwned>(arguments: Value) -> Result<T> {
-    let arguments = match arguments {
-        Value::Null => Value::Object(Map::new()),
-        object @ Value::Object(_) => object,
-        other => {
-            return Err(Error::invalid(
-                "arguments",
-                format!(
-                    "must be a JSON object of named arguments, got {}",
-                    json_kind(&other)
-                ),
-            ));
-        }
-    };
     serde_path_to_error::deserialize(arguments).map_err(|err| {
         let path = err.path().to_string();
         let field = if path == "." {
@@ -159,21 +206,4 @@ pub fn catalog() -> &'static [ToolEntry] {
 /// The tool called `name`.
 pub fn find(name: &str) -> Option<&'static ToolEntry> {
     catalog().iter().find(|t| t.name == name)
-}
-
-/// The catalog as `tools/list` shows it: name, description, input and output schema, hints.
-pub fn listing() -> Value {
-    let tools: Vec<Value> = catalog()
-        .iter()
-        .map(|t| {
-            serde_json::json!({
-                "name": t.name,
-                "description": t.description,
-                "inputSchema": Value::Object((*t.input_schema).clone()),
-                "outputSchema": Value::Object((*t.output_schema).clone()),
-                "annotations": {"readOnlyHint": t.read_only},
-            })
-        })
-        .collect();
-    serde_json::json!({ "tools": tools })
 }

@@ -6,8 +6,10 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::Tool;
-use super::views::{MAX_LIMIT, ProductView, check_category, check_ids};
+use super::views::{
+    MAX_CATEGORY_CHARS, MAX_ID_CHARS, MAX_IDS, MAX_LIMIT, ProductView, check_category,
+};
+use super::{Effects, Tool};
 use crate::app::App;
 use crate::recommend::gifts;
 use crate::recommend::scoring::Budget;
@@ -27,8 +29,10 @@ pub struct RecommendGifts;
 #[serde(deny_unknown_fields)]
 pub struct BudgetInput {
     /// Lowest price, inclusive (>= 0).
+    #[schemars(range(min = 0))]
     pub min: Option<f64>,
     /// Highest price, inclusive (>= min). Prices near 75% of it fit best.
+    #[schemars(range(min = 0))]
     pub max: Option<f64>,
 }
 
@@ -38,16 +42,21 @@ pub struct BudgetInput {
 pub struct InlineRecipient {
     /// What you know about them, e.g. "retired, fishes every weekend" (up to 5,000 characters).
     #[serde(default)]
+    #[schemars(length(max = 5000))]
     pub description: String,
     /// Age band, e.g. "60+".
+    #[schemars(length(min = 1, max = 50))]
     pub age_band: Option<String>,
     /// Relationship to the shopper, e.g. "father".
+    #[schemars(length(min = 1, max = 100))]
     pub relationship: Option<String>,
     /// Interests, e.g. ["fly fishing", "jazz"] (at most 50).
     #[serde(default)]
+    #[schemars(length(max = 50), inner(length(min = 1, max = 100)))]
     pub interests: Vec<String>,
     /// Things to avoid (at most 50).
     #[serde(default)]
+    #[schemars(length(max = 50), inner(length(min = 1, max = 100)))]
     pub dislikes: Vec<String>,
 }
 
@@ -58,13 +67,17 @@ pub struct Input {
     /// Everything learned so far in the conversation about the recipient and what they would
     /// enjoy, in plain words, e.g. "my dad, turning 60, loves fly fishing and old jazz records"
     /// (up to 4,000 characters). Give this, an occasion, or a recipient.
+    #[schemars(length(min = 1, max = MAX_CONTEXT_CHARS))]
     pub context: Option<String>,
     /// The occasion, e.g. "birthday", "retirement", "housewarming" (up to 200 characters).
+    #[schemars(length(min = 1, max = 200))]
     pub occasion: Option<String>,
     /// The shopper's user id: personalises to their taste (from record_event) and leaves out
     /// what they already bought or dismissed.
+    #[schemars(length(min = 1, max = MAX_ID_CHARS))]
     pub user_id: Option<String>,
     /// A recipient saved with upsert_recipient (needs user_id, its owner).
+    #[schemars(length(min = 1, max = MAX_ID_CHARS))]
     pub recipient_id: Option<String>,
     /// A recipient described inline instead of a saved one.
     pub recipient: Option<InlineRecipient>,
@@ -72,12 +85,15 @@ pub struct Input {
     pub budget: Option<BudgetInput>,
     /// Only these categories (exact names, any of them; at most 50).
     #[serde(default)]
+    #[schemars(length(max = 50), inner(length(min = 1, max = MAX_CATEGORY_CHARS)))]
     pub categories: Vec<String>,
     /// Never these categories (at most 50).
     #[serde(default)]
+    #[schemars(length(max = 50), inner(length(min = 1, max = MAX_CATEGORY_CHARS)))]
     pub exclude_categories: Vec<String>,
     /// Never these product ids (e.g. already suggested elsewhere), at most 500.
     #[serde(default)]
+    #[schemars(length(max = MAX_IDS), inner(length(min = 1, max = MAX_ID_CHARS)))]
     pub exclude_ids: Vec<String>,
     /// Leave out products the shopper already bought. Default true.
     #[serde(default = "yes")]
@@ -90,17 +106,22 @@ pub struct Input {
     pub in_stock: bool,
     /// How many gifts, 1 to 100. Default 10.
     #[serde(default = "ten")]
+    #[schemars(range(min = 1, max = MAX_LIMIT))]
     pub limit: u32,
     /// 0 to 1: how much to favour variety over pure relevance (0 = strict relevance order;
     /// 0.5 = clearly varied). Default 0.2.
+    #[schemars(range(min = 0, max = 1))]
     pub diversity: Option<f64>,
     /// 0 to 1: share of the results reserved for ideas outside the shopper's usual categories
     /// (marked `exploration`). Default 0.
+    #[schemars(range(min = 0, max = 1))]
     pub exploration: Option<f64>,
     /// The conversation's id: later calls in the same conversation suggest new products
     /// instead of repeating earlier ones.
+    #[schemars(length(min = 1, max = MAX_ID_CHARS))]
     pub conversation_id: Option<String>,
     /// The A/B experiment to enrol in (default: the first configured, if any).
+    #[schemars(length(min = 1, max = 64))]
     pub experiment: Option<String>,
 }
 
@@ -162,48 +183,22 @@ pub struct Output {
     pub notes: Vec<String>,
 }
 
-fn text(field: &str, value: Option<&str>, max: usize) -> Result<Option<String>> {
+/// A free-text field trimmed, refused when blank (its length is the schema's).
+fn text(field: &str, value: Option<&str>) -> Result<Option<String>> {
     let Some(v) = value else { return Ok(None) };
-    let n = v.chars().count();
     if v.trim().is_empty() {
         return Err(Error::invalid(
             field.to_string(),
-            "is empty; leave it out, or say what you know (e.g. \"dad, 60, loves fishing\")",
-        ));
-    }
-    if n > max {
-        return Err(Error::invalid(
-            field.to_string(),
-            format!("has {n} characters; the limit is {max} (summarise it)"),
+            "is blank; leave it out, or say what you know (e.g. \"dad, 60, loves fishing\")",
         ));
     }
     Ok(Some(v.trim().to_string()))
-}
-
-fn unit(field: &str, value: Option<f64>) -> Result<Option<f64>> {
-    match value {
-        Some(v) if !(v.is_finite() && (0.0..=1.0).contains(&v)) => Err(Error::invalid(
-            field.to_string(),
-            format!("must be between 0 and 1, got {v}"),
-        )),
-        other => Ok(other),
-    }
 }
 
 fn budget(input: Option<&BudgetInput>) -> Result<Budget> {
     let Some(b) = input else {
         return Ok(Budget::default());
     };
-    for (name, v) in [("budget.min", b.min), ("budget.max", b.max)] {
-        if let Some(v) = v
-            && !(v.is_finite() && v >= 0.0)
-        {
-            return Err(Error::invalid(
-                name,
-                format!("must be a price >= 0, got {v}"),
-            ));
-        }
-    }
     if let (Some(lo), Some(hi)) = (b.min, b.max)
         && lo > hi
     {
@@ -219,12 +214,6 @@ fn budget(input: Option<&BudgetInput>) -> Result<Budget> {
 }
 
 async fn categories(app: &App, field: &str, names: &[String]) -> Result<Vec<String>> {
-    if names.len() > 50 {
-        return Err(Error::invalid(
-            field.to_string(),
-            format!("has {} categories; the limit is 50", names.len()),
-        ));
-    }
     let mut out = Vec::new();
     for name in names {
         let name = name.trim();
@@ -236,19 +225,9 @@ async fn categories(app: &App, field: &str, names: &[String]) -> Result<Vec<Stri
 
 fn inline(r: &InlineRecipient) -> Result<Recipient> {
     let f = |name: &str| format!("recipient.{name}");
-    if r.description.chars().count() > 5_000 {
-        return Err(Error::invalid(f("description"), "is over 5,000 characters"));
-    }
     for (name, list) in [("interests", &r.interests), ("dislikes", &r.dislikes)] {
-        if list.len() > 50
-            || list
-                .iter()
-                .any(|v| v.trim().is_empty() || v.chars().count() > 100)
-        {
-            return Err(Error::invalid(
-                f(name),
-                "holds at most 50 entries of 1 to 100 characters",
-            ));
+        if list.iter().any(|v| v.trim().is_empty()) {
+            return Err(Error::invalid(f(name), "holds a blank entry"));
         }
     }
     Ok(Recipient {
@@ -256,8 +235,8 @@ fn inline(r: &InlineRecipient) -> Result<Recipient> {
         user_id: String::new(),
         name: "recipient".into(),
         description: r.description.trim().to_string(),
-        age_band: text(&f("age_band"), r.age_band.as_deref(), 50)?,
-        relationship: text(&f("relationship"), r.relationship.as_deref(), 100)?,
+        age_band: text(&f("age_band"), r.age_band.as_deref())?,
+        relationship: text(&f("relationship"), r.relationship.as_deref())?,
         interests: r.interests.iter().map(|s| s.trim().to_string()).collect(),
         dislikes: r.dislikes.iter().map(|s| s.trim().to_string()).collect(),
         liked_product_ids: Vec::new(),
@@ -267,19 +246,12 @@ fn inline(r: &InlineRecipient) -> Result<Recipient> {
 
 /// Checks the input and resolves it into a [`GiftRequest`].
 pub async fn to_request(app: &App, input: &Input) -> Result<GiftRequest> {
-    if input.limit == 0 || input.limit > MAX_LIMIT {
-        return Err(Error::invalid(
-            "limit",
-            format!("must be between 1 and {MAX_LIMIT}, got {}", input.limit),
-        ));
-    }
     if input.recipient_id.is_some() && input.recipient.is_some() {
         return Err(Error::invalid(
             "recipient",
             "give either recipient_id (a saved recipient) or recipient (described inline), not both",
         ));
     }
-    check_ids("exclude_ids", &input.exclude_ids)?;
     let budget = budget(input.budget.as_ref())?;
     let filters = CandidateFilters {
         categories: categories(app, "categories", &input.categories).await?,
@@ -295,20 +267,20 @@ pub async fn to_request(app: &App, input: &Input) -> Result<GiftRequest> {
             .collect(),
     };
     Ok(GiftRequest {
-        context: text("context", input.context.as_deref(), MAX_CONTEXT_CHARS)?,
-        occasion: text("occasion", input.occasion.as_deref(), 200)?,
-        user_id: text("user_id", input.user_id.as_deref(), 128)?,
-        recipient_id: text("recipient_id", input.recipient_id.as_deref(), 128)?,
+        context: text("context", input.context.as_deref())?,
+        occasion: text("occasion", input.occasion.as_deref())?,
+        user_id: text("user_id", input.user_id.as_deref())?,
+        recipient_id: text("recipient_id", input.recipient_id.as_deref())?,
         recipient: input.recipient.as_ref().map(inline).transpose()?,
         budget,
         filters,
         exclude_purchased: input.exclude_purchased,
         exclude_dismissed: input.exclude_dismissed,
         limit: input.limit as usize,
-        diversity: unit("diversity", input.diversity)?.unwrap_or(app.recommend.default_diversity),
-        exploration: unit("exploration", input.exploration)?.unwrap_or(0.0),
-        conversation_id: text("conversation_id", input.conversation_id.as_deref(), 128)?,
-        experiment: text("experiment", input.experiment.as_deref(), 64)?,
+        diversity: input.diversity.unwrap_or(app.recommend.default_diversity),
+        exploration: input.exploration.unwrap_or(0.0),
+        conversation_id: text("conversation_id", input.conversation_id.as_deref())?,
+        experiment: text("experiment", input.experiment.as_deref())?,
     })
 }
 
@@ -324,7 +296,8 @@ impl Tool for RecommendGifts {
         (0-1) to include a few ideas outside the usual categories, and conversation_id so \
         follow-up calls show new products. Keep the request_id: explain_recommendation tells \
         why an item was picked, and record_event with it records what the shopper did.";
-    const READ_ONLY: bool = false;
+    const TITLE: &'static str = "Recommend gifts";
+    const EFFECTS: Effects = Effects::APPENDS;
     type Input = Input;
     type Output = Output;
 

@@ -3,8 +3,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::Tool;
 use super::views::MAX_ID_CHARS;
+use super::{Effects, Tool};
 use crate::app::App;
 use crate::recommend::events;
 use crate::store::events::NewEvent;
@@ -52,20 +52,27 @@ impl EventKind {
 #[serde(deny_unknown_fields)]
 pub struct Input {
     /// The shopper's user id (1 to 128 characters).
+    #[schemars(length(min = 1, max = MAX_ID_CHARS))]
     pub user_id: String,
     /// The product it concerns (an id from search_products, similar_products, ...).
+    #[schemars(length(min = 1, max = MAX_ID_CHARS))]
     pub product_id: String,
     /// What happened: view, click, add_to_cart, purchase, like, dislike or dismiss.
     pub kind: EventKind,
     /// The gift recipient it was for, when known (recipient id).
+    #[schemars(length(min = 1, max = MAX_ID_CHARS))]
     pub recipient_id: Option<String>,
     /// The conversation it happened in.
+    #[schemars(length(min = 1, max = MAX_ID_CHARS))]
     pub conversation_id: Option<String>,
     /// The `request_id` of the recommendation it answers, when it came from one.
+    #[schemars(length(min = 1, max = MAX_ID_CHARS))]
     pub request_id: Option<String>,
     /// The experiment arm that recommendation was served by.
+    #[schemars(length(min = 1, max = 64))]
     pub experiment_arm: Option<String>,
     /// Your own id for this event: sending the same id again (a retry) records it once.
+    #[schemars(length(min = 1, max = MAX_ID_CHARS))]
     pub client_event_id: Option<String>,
 }
 
@@ -80,14 +87,11 @@ pub struct Output {
     pub preference_models: Vec<String>,
 }
 
-fn check_id(field: &'static str, value: Option<&str>, max: usize) -> Result<Option<String>> {
+/// An id trimmed, refused when blank (its length is the schema's).
+fn check_id(field: &'static str, value: Option<&str>) -> Result<Option<String>> {
     match value.map(str::trim) {
-        None => Ok(None),
-        Some(v) if !v.is_empty() && v.chars().count() <= max => Ok(Some(v.to_string())),
-        Some(_) => Err(Error::invalid(
-            field,
-            format!("must be 1 to {max} characters when given"),
-        )),
+        Some("") => Err(Error::invalid(field, "must be an id, not blank")),
+        other => Ok(other.map(str::to_string)),
     }
 }
 
@@ -99,24 +103,24 @@ impl Tool for RecordEvent {
         reflects it; dislike and dismiss push away. Pass the request_id (and experiment_arm) \
         of the recommendation the event answers, and a client_event_id to make retries count \
         once. Fails with not_found for an unknown product, storing nothing.";
-    const READ_ONLY: bool = false;
+    const TITLE: &'static str = "Record a shopper event";
+    const EFFECTS: Effects = Effects::APPENDS;
     type Input = Input;
     type Output = Output;
 
     async fn call(app: &App, input: Input) -> Result<Output> {
-        let user_id = check_id("user_id", Some(&input.user_id), 128)?.unwrap_or_default();
-        let product_id =
-            check_id("product_id", Some(&input.product_id), MAX_ID_CHARS)?.unwrap_or_default();
+        let user_id = check_id("user_id", Some(&input.user_id))?.unwrap_or_default();
+        let product_id = check_id("product_id", Some(&input.product_id))?.unwrap_or_default();
         let event = NewEvent {
             user_id,
             product_id,
             kind: input.kind.as_str().to_string(),
             weight: 0.0,
-            recipient_id: check_id("recipient_id", input.recipient_id.as_deref(), 128)?,
-            conversation_id: check_id("conversation_id", input.conversation_id.as_deref(), 128)?,
-            request_id: check_id("request_id", input.request_id.as_deref(), 128)?,
-            experiment_arm: check_id("experiment_arm", input.experiment_arm.as_deref(), 64)?,
-            client_event_id: check_id("client_event_id", input.client_event_id.as_deref(), 128)?,
+            recipient_id: check_id("recipient_id", input.recipient_id.as_deref())?,
+            conversation_id: check_id("conversation_id", input.conversation_id.as_deref())?,
+            request_id: check_id("request_id", input.request_id.as_deref())?,
+            experiment_arm: check_id("experiment_arm", input.experiment_arm.as_deref())?,
+            client_event_id: check_id("client_event_id", input.client_event_id.as_deref())?,
         };
         let recorded = events::record(app, event).await?;
         Ok(Output {

@@ -3,8 +3,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::views::{Filters, Hit, check_limit, default_limit, resolve_filters};
-use super::{Tool, cursor};
+use super::views::{Filters, Hit, MAX_ID_CHARS, MAX_LIMIT, default_limit, resolve_filters};
+use super::{Effects, Tool, cursor};
 use crate::app::App;
 use crate::observe::names;
 use crate::search::expansion::Expansion;
@@ -25,6 +25,7 @@ pub struct SearchProducts;
 pub struct Input {
     /// The request in natural language, e.g. "something for my dad who loves fishing"
     /// (1 to 1,000 characters). Put hard constraints such as price into `filters`.
+    #[schemars(length(min = 1, max = MAX_QUERY_CHARS))]
     pub query: String,
     /// How to match: `hybrid` (default; words and meaning fused), `semantic` (meaning only) or
     /// `keyword` (words only; supports "quoted phrases", or, -exclusion).
@@ -32,6 +33,7 @@ pub struct Input {
     pub mode: Mode,
     /// How many results, 1 to 100. Default 10.
     #[serde(default = "default_limit")]
+    #[schemars(range(min = 1, max = MAX_LIMIT))]
     pub limit: u32,
     /// Which products may appear (category, price range, stock, exclusions).
     #[serde(default)]
@@ -46,10 +48,12 @@ pub struct Input {
     /// The shopper's user id: results are re-ranked toward their taste when giftvec has a
     /// preference vector for them (from their events); otherwise ignored. At most 128
     /// characters.
+    #[schemars(length(min = 1, max = MAX_ID_CHARS))]
     pub user_id: Option<String>,
     /// How much the user's taste counts against the request, 0 to 1 (server default 0.3).
     /// Raise it when the request is vague and the gift is for the user or someone like them
     /// ("surprise me"); lower it when shopping for someone with other tastes.
+    #[schemars(range(min = 0, max = 1))]
     pub personal_weight: Option<f64>,
     /// Hybrid mode only: how the keyword and meaning rankings are fused. Leave unset unless
     /// tuning.
@@ -60,41 +64,26 @@ pub struct Input {
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FusionInput {
-    /// Weight of the keyword ranking, 0 to 10 (server default 0.2).
+    /// Weight of the keyword ranking, 0 to 10 (server default 0.3).
+    #[schemars(range(min = 0, max = 10))]
     pub keyword_weight: Option<f64>,
     /// Weight of the meaning (semantic) ranking, 0 to 10 (default 1).
+    #[schemars(range(min = 0, max = 10))]
     pub semantic_weight: Option<f64>,
     /// The RRF constant, 0 to 1000 (server default 10); larger values flatten rank
     /// differences.
+    #[schemars(range(min = 0, max = 1000))]
     pub rrf_k: Option<f64>,
 }
 
 impl FusionInput {
-    /// The parameters to fuse with: these overrides over `defaults`, checked.
-    fn resolve(&self, defaults: RrfParams) -> Result<RrfParams> {
-        let checked = |name: &str, value: Option<f64>, max: f64, default: f64| match value {
-            None => Ok(default),
-            Some(v) if v.is_finite() && (0.0..=max).contains(&v) => Ok(v),
-            Some(v) => Err(Error::invalid(
-                format!("fusion.{name}"),
-                format!("must be between 0 and {max}, got {v}"),
-            )),
-        };
-        Ok(RrfParams {
-            keyword_weight: checked(
-                "keyword_weight",
-                self.keyword_weight,
-                10.0,
-                defaults.keyword_weight,
-            )?,
-            semantic_weight: checked(
-                "semantic_weight",
-                self.semantic_weight,
-                10.0,
-                defaults.semantic_weight,
-            )?,
-            k: checked("rrf_k", self.rrf_k, 1000.0, defaults.k)?,
-        })
+    /// The parameters to fuse with: these overrides over `defaults`.
+    fn resolve(&self, defaults: RrfParams) -> RrfParams {
+        RrfParams {
+            keyword_weight: self.keyword_weight.unwrap_or(defaults.keyword_weight),
+            semantic_weight: self.semantic_weight.unwrap_or(defaults.semantic_weight),
+            k: self.rrf_k.unwrap_or(defaults.k),
+        }
     }
 }
 
@@ -150,7 +139,8 @@ impl Tool for SearchProducts {
         and meaning; if meaning search is unavailable the results are keyword matches and \
         degraded is true. Use it to find gift candidates; then similar_products for \
         alternatives and get_product for details. Limit 1-100, default 10.";
-    const READ_ONLY: bool = true;
+    const TITLE: &'static str = "Search products";
+    const EFFECTS: Effects = Effects::READ_ONLY;
     type Input = Input;
     type Output = Output;
 
@@ -207,37 +197,19 @@ struct LogEntry {
 
 /// The search itself (the tool call wraps it in the result cache).
 async fn search(app: &App, input: &Input) -> Result<(Output, LogEntry)> {
-    let limit = check_limit(input.limit)?;
-    let chars = input.query.chars().count();
-    if input.query.trim().is_empty() || chars > MAX_QUERY_CHARS {
-        return Err(Error::invalid(
-            "query",
-            format!("must be 1 to {MAX_QUERY_CHARS} characters of text, got {chars}"),
-        ));
+    let limit = input.limit;
+    if input.query.trim().is_empty() {
+        return Err(Error::invalid("query", "must be text, not blank"));
     }
-    if let Some(user) = &input.user_id
-        && (user.trim().is_empty() || user.chars().count() > 128)
-    {
-        return Err(Error::invalid(
-            "user_id",
-            "must be a user id of 1 to 128 characters",
-        ));
+    if input.user_id.as_ref().is_some_and(|u| u.trim().is_empty()) {
+        return Err(Error::invalid("user_id", "must be a user id, not blank"));
     }
-    let personal_weight = match input.personal_weight {
-        None => app.search.personal_weight,
-        Some(w) if (0.0..=1.0).contains(&w) => w,
-        Some(w) => {
-            return Err(Error::invalid(
-                "personal_weight",
-                format!("must be between 0 and 1, got {w}"),
-            ));
-        }
-    };
+    let personal_weight = input.personal_weight.unwrap_or(app.search.personal_weight);
     let fusion = input
         .fusion
         .clone()
         .unwrap_or_default()
-        .resolve(app.search.fusion)?;
+        .resolve(app.search.fusion);
     let filters = resolve_filters(app, &input.filters, "filters.").await?;
     let print = cursor::request_fingerprint(SearchProducts::NAME, &input);
     let offset = cursor::offset(input.cursor.as_deref(), &print, limit)?;

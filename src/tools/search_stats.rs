@@ -3,10 +3,10 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::Tool;
+use super::{Effects, Tool};
+use crate::Result;
 use crate::app::App;
 use crate::store::queries::{self, SearchStats};
-use crate::{Error, Result};
 
 /// The `search_stats` tool.
 pub struct SearchStatsTool;
@@ -17,6 +17,7 @@ pub struct SearchStatsTool;
 pub struct Input {
     /// Look back this many hours, 1 to 720 (30 days). Default 24.
     #[serde(default = "default_window")]
+    #[schemars(range(min = 1, max = 720))]
     pub window_hours: u32,
 }
 
@@ -30,17 +31,12 @@ impl Tool for SearchStatsTool {
         of searches, the share that found nothing, median and 95th-percentile latency in \
         milliseconds, searches per mode, and the most frequent queries with how often each \
         found nothing. Use it to spot gaps in the catalog or slow searches.";
-    const READ_ONLY: bool = true;
+    const TITLE: &'static str = "Search statistics";
+    const EFFECTS: Effects = Effects::READ_ONLY;
     type Input = Input;
     type Output = SearchStats;
 
     async fn call(app: &App, input: Input) -> Result<SearchStats> {
-        if !(1..=720).contains(&input.window_hours) {
-            return Err(Error::invalid(
-                "window_hours",
-                format!("must be between 1 and 720, got {}", input.window_hours),
-            ));
-        }
         queries::stats(&app.heavy, input.window_hours).await
     }
 }

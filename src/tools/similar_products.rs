@@ -3,8 +3,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::views::{Filters, Hit, MAX_ID_CHARS, check_limit, default_limit};
-use super::{Tool, cursor};
+use super::views::{Filters, Hit, MAX_ID_CHARS, MAX_LIMIT, default_limit};
+use super::{Effects, Tool, cursor};
 use crate::app::App;
 use crate::store::{self, Distance, Embedding, SimilarityOptions};
 use crate::{Error, Result};
@@ -21,20 +21,25 @@ pub struct SimilarProducts;
 pub struct Input {
     /// Find products similar to this product (its id). Give exactly one of `product_id` and
     /// `text`. The product itself is never returned.
+    #[schemars(length(min = 1, max = MAX_ID_CHARS))]
     pub product_id: Option<String>,
     /// Find products matching this description instead (up to 2,000 characters).
+    #[schemars(length(min = 1, max = MAX_TEXT_CHARS))]
     pub text: Option<String>,
     /// How many results, 1 to 100. Default 10.
     #[serde(default = "default_limit")]
+    #[schemars(range(min = 1, max = MAX_LIMIT))]
     pub limit: u32,
     /// Leave out results whose similarity is below this (cosine, -1 to 1; 0.5 keeps close
     /// matches only).
+    #[schemars(range(min = -1, max = 1))]
     pub min_similarity: Option<f64>,
     /// Which products may appear (category, price range, stock, exclusions).
     #[serde(default)]
     pub filters: Filters,
     /// Only products priced within plus or minus this percentage of the source product's
     /// price, e.g. 25 (needs `product_id`). Combines with `filters.min_price`/`max_price`.
+    #[schemars(range(min = 0, max = 1000))]
     pub price_tolerance_pct: Option<f64>,
     /// Which categories, relative to the source product (needs `product_id`): `any`
     /// (default), `same` (only its category) or `other` (never its category: cross-category
@@ -105,7 +110,8 @@ impl Tool for SimilarProducts {
         find alternatives in a price range (price_tolerance_pct) or another category \
         (filters.exclude_category). Prices are in the catalog currency. Limit 1-100, \
         default 10.";
-    const READ_ONLY: bool = true;
+    const TITLE: &'static str = "Similar products";
+    const EFFECTS: Effects = Effects::READ_ONLY;
     type Input = Input;
     type Output = Output;
 
@@ -126,23 +132,15 @@ impl Tool for SimilarProducts {
 
 /// The search itself (the tool call wraps it in the result cache).
 async fn similar(app: &App, input: Input) -> Result<Output> {
-    let limit = check_limit(input.limit)?;
+    let limit = input.limit;
     let mut filters = super::views::resolve_filters(app, &input.filters, "filters.").await?;
-    if let Some(min) = input.min_similarity
-        && !(-1.0..=1.0).contains(&min)
-    {
-        return Err(Error::invalid(
-            "min_similarity",
-            format!("must be between -1 and 1, got {min}"),
-        ));
-    }
     let query = match (&input.product_id, &input.text) {
         (Some(id), None) => {
             let (query, price, category) = source_product(app, id).await?;
             filters.exclude_ids.push(id.trim().to_string());
             scope(&mut filters, input.category_scope, category)?;
             if let Some(pct) = input.price_tolerance_pct {
-                tolerate(&mut filters, price, pct)?;
+                tolerate(&mut filters, price, pct);
             }
             query
         }
@@ -217,10 +215,10 @@ fn scope(
 /// The stored vector, price and category of the source product.
 async fn source_product(app: &App, id: &str) -> Result<(Embedding, f64, String)> {
     let id = id.trim();
-    if id.is_empty() || id.chars().count() > MAX_ID_CHARS {
+    if id.is_empty() {
         return Err(Error::invalid(
             "product_id",
-            format!("must be a product id of 1 to {MAX_ID_CHARS} characters"),
+            "must be a product id, not blank",
         ));
     }
     let (price, category, vector) = store::embeddings::with_product(&app.read, &app.model, id)
@@ -237,12 +235,8 @@ async fn source_product(app: &App, id: &str) -> Result<(Embedding, f64, String)>
 }
 
 async fn embed_text(app: &App, text: &str) -> Result<Embedding> {
-    let chars = text.chars().count();
-    if text.trim().is_empty() || chars > MAX_TEXT_CHARS {
-        return Err(Error::invalid(
-            "text",
-            format!("must be 1 to {MAX_TEXT_CHARS} characters, got {chars}"),
-        ));
+    if text.trim().is_empty() {
+        return Err(Error::invalid("text", "must be a description, not blank"));
     }
     let out = app.embedder.embed(&[text.to_string()]).await?;
     Ok(out
@@ -254,16 +248,9 @@ async fn embed_text(app: &App, text: &str) -> Result<Embedding> {
 }
 
 /// Narrows the price range to `price` ± `pct` percent.
-fn tolerate(filters: &mut store::ProductFilters, price: f64, pct: f64) -> Result<()> {
-    if !pct.is_finite() || !(0.0..=1000.0).contains(&pct) {
-        return Err(Error::invalid(
-            "price_tolerance_pct",
-            format!("must be between 0 and 1000, got {pct}"),
-        ));
-    }
+fn tolerate(filters: &mut store::ProductFilters, price: f64, pct: f64) {
     let low = price * (1.0 - pct / 100.0);
     let high = price * (1.0 + pct / 100.0);
     filters.min_price = Some(filters.min_price.map_or(low, |m| m.max(low)).max(0.0));
     filters.max_price = Some(filters.max_price.map_or(high, |m| m.min(high)));
-    Ok(())
 }

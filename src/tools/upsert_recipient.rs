@@ -3,8 +3,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::Tool;
-use super::views::check_ids;
+use super::views::MAX_ID_CHARS;
+use super::{Effects, Tool};
 use crate::app::App;
 use crate::recommend::recipients as profile;
 use crate::store::recipients::{self, Recipient};
@@ -18,30 +18,40 @@ pub struct UpsertRecipient;
 #[serde(deny_unknown_fields)]
 pub struct Input {
     /// The shopping user's id (1 to 128 characters); the recipient belongs to them.
+    #[schemars(length(min = 1, max = MAX_ID_CHARS))]
     pub user_id: String,
     /// To update a recipient, its id; leave out to create one (the id is returned).
+    #[schemars(length(min = 1, max = MAX_ID_CHARS))]
     pub recipient_id: Option<String>,
     /// How the user calls them, e.g. "my dad" (1 to 200 characters).
+    #[schemars(length(min = 1, max = 200))]
     pub name: String,
     /// What the user told you about them, in their words (up to 5,000 characters), e.g.
     /// "retired, fishes every weekend, has every gadget already".
     #[serde(default)]
+    #[schemars(length(max = 5000))]
     pub description: String,
     /// Age band, e.g. "60+" or "teen" (up to 50 characters).
+    #[schemars(length(min = 1, max = 50))]
     pub age_band: Option<String>,
     /// Relationship to the user, e.g. "father", "colleague" (up to 100 characters).
+    #[schemars(length(min = 1, max = 100))]
     pub relationship: Option<String>,
     /// Interests, e.g. ["fly fishing", "jazz"] (at most 50, each up to 100 characters).
     #[serde(default)]
+    #[schemars(length(max = 50), inner(length(min = 1, max = 100)))]
     pub interests: Vec<String>,
     /// Things to avoid, e.g. ["alcohol"] (at most 50, each up to 100 characters).
     #[serde(default)]
+    #[schemars(length(max = 50), inner(length(min = 1, max = 100)))]
     pub dislikes: Vec<String>,
     /// Products they liked or already own (at most 200 product ids).
     #[serde(default)]
+    #[schemars(length(max = 200), inner(length(min = 1, max = MAX_ID_CHARS)))]
     pub liked_product_ids: Vec<String>,
     /// Products they would not want (at most 200 product ids).
     #[serde(default)]
+    #[schemars(length(max = 200), inner(length(min = 1, max = MAX_ID_CHARS)))]
     pub disliked_product_ids: Vec<String>,
 }
 
@@ -55,36 +65,20 @@ pub struct Output {
     pub has_profile_vector: bool,
 }
 
-fn text(field: &'static str, value: &str, min: usize, max: usize) -> Result<String> {
+/// A text field trimmed; a `required` one must not be blank (lengths are the schema's).
+fn text(field: &'static str, value: &str, required: bool) -> Result<String> {
     let value = value.trim();
-    let n = value.chars().count();
-    if n < min || n > max {
-        return Err(Error::invalid(
-            field,
-            format!("must be {min} to {max} characters, got {n}"),
-        ));
+    if required && value.is_empty() {
+        return Err(Error::invalid(field, "must not be blank"));
     }
     Ok(value.to_string())
 }
 
 fn words(field: &'static str, values: &[String]) -> Result<Vec<String>> {
-    if values.len() > 50 {
-        return Err(Error::invalid(
-            field,
-            format!("has {} entries; the limit is 50", values.len()),
-        ));
-    }
-    values.iter().map(|v| text(field, v, 1, 100)).collect()
+    values.iter().map(|v| text(field, v, true)).collect()
 }
 
 async fn products(app: &App, field: &'static str, ids: &[String]) -> Result<Vec<String>> {
-    if ids.len() > 200 {
-        return Err(Error::invalid(
-            field,
-            format!("has {} ids; the limit is 200", ids.len()),
-        ));
-    }
-    check_ids(field, ids)?;
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -105,21 +99,25 @@ impl Tool for UpsertRecipient {
         liked or would not want. giftvec builds a profile vector from it for recommend_gifts \
         (pass recipient_id). Call again with recipient_id to update as you learn more; the \
         whole profile is replaced, so send every field you want kept.";
-    const READ_ONLY: bool = false;
+    const TITLE: &'static str = "Save a gift recipient";
+    const EFFECTS: Effects = Effects {
+        read_only: false,
+        destructive: true,
+        idempotent: false,
+    };
     type Input = Input;
     type Output = Output;
 
     async fn call(app: &App, input: Input) -> Result<Output> {
-        let optional = |field, v: &Option<String>, max| {
-            v.as_deref().map(|v| text(field, v, 1, max)).transpose()
-        };
+        let optional =
+            |field, v: &Option<String>| v.as_deref().map(|v| text(field, v, true)).transpose();
         let recipient = Recipient {
-            id: optional("recipient_id", &input.recipient_id, 128)?.unwrap_or_default(),
-            user_id: text("user_id", &input.user_id, 1, 128)?,
-            name: text("name", &input.name, 1, 200)?,
-            description: text("description", &input.description, 0, 5000)?,
-            age_band: optional("age_band", &input.age_band, 50)?,
-            relationship: optional("relationship", &input.relationship, 100)?,
+            id: optional("recipient_id", &input.recipient_id)?.unwrap_or_default(),
+            user_id: text("user_id", &input.user_id, true)?,
+            name: text("name", &input.name, true)?,
+            description: text("description", &input.description, false)?,
+            age_band: optional("age_band", &input.age_band)?,
+            relationship: optional("relationship", &input.relationship)?,
             interests: words("interests", &input.interests)?,
             dislikes: words("dislikes", &input.dislikes)?,
             liked_product_ids: products(app, "liked_product_ids", &input.liked_product_ids).await?,

@@ -14,6 +14,8 @@ pub const MAX_LIMIT: u32 = 100;
 pub const MAX_IDS: usize = 500;
 /// Longest id.
 pub const MAX_ID_CHARS: usize = 128;
+/// Longest category name.
+pub const MAX_CATEGORY_CHARS: usize = 100;
 
 /// A product from the catalog.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -97,34 +99,30 @@ impl Hit {
 #[serde(deny_unknown_fields)]
 pub struct Filters {
     /// Only products of this category (exact name, e.g. "Coffee & Tea").
+    #[schemars(length(min = 1, max = MAX_CATEGORY_CHARS))]
     pub category: Option<String>,
     /// Never products of this category.
+    #[schemars(length(min = 1, max = MAX_CATEGORY_CHARS))]
     pub exclude_category: Option<String>,
     /// Lowest price, inclusive, in the catalog currency.
+    #[schemars(range(min = 0))]
     pub min_price: Option<f64>,
     /// Highest price, inclusive, in the catalog currency.
+    #[schemars(range(min = 0))]
     pub max_price: Option<f64>,
     /// true: only products in stock; false: only out of stock; absent: both.
     pub in_stock: Option<bool>,
     /// Never these product ids (e.g. what the user already has or has seen), at most 500.
     #[serde(default)]
+    #[schemars(length(max = MAX_IDS), inner(length(min = 1, max = MAX_ID_CHARS)))]
     pub exclude_ids: Vec<String>,
 }
 
 impl Filters {
-    /// Checks ranges and sizes, naming the field (prefixed with `prefix`, e.g. "filters.").
+    /// Checks what the schema cannot say (a range the right way round, no blank category),
+    /// naming the field (prefixed with `prefix`, e.g. "filters.").
     pub fn to_store(&self, prefix: &str) -> Result<ProductFilters> {
         let field = |name: &str| format!("{prefix}{name}");
-        for (name, value) in [("min_price", self.min_price), ("max_price", self.max_price)] {
-            if let Some(v) = value
-                && (!v.is_finite() || v < 0.0)
-            {
-                return Err(Error::invalid(
-                    field(name),
-                    format!("must be a price >= 0, got {v}"),
-                ));
-            }
-        }
         if let (Some(min), Some(max)) = (self.min_price, self.max_price)
             && min > max
         {
@@ -133,17 +131,14 @@ impl Filters {
                 format!("is {min}, above max_price {max}; swap them or widen the range"),
             ));
         }
-        check_ids(&field("exclude_ids"), &self.exclude_ids)?;
         for (name, value) in [
             ("category", &self.category),
             ("exclude_category", &self.exclude_category),
         ] {
-            if let Some(v) = value
-                && (v.trim().is_empty() || v.chars().count() > 100)
-            {
+            if value.as_ref().is_some_and(|v| v.trim().is_empty()) {
                 return Err(Error::invalid(
                     field(name),
-                    "must be a category name of 1 to 100 characters",
+                    "must be a category name, not blank",
                 ));
             }
         }
@@ -194,40 +189,6 @@ pub async fn check_category(app: &App, field: &str, category: &str) -> Result<()
         field.to_string(),
         format!("no product has the category \"{category}\"; {hint}"),
     ))
-}
-
-/// Checks a list of product ids: at most [`MAX_IDS`], each 1 to [`MAX_ID_CHARS`] characters.
-pub fn check_ids(field: &str, ids: &[String]) -> Result<()> {
-    if ids.len() > MAX_IDS {
-        return Err(Error::invalid(
-            field.to_string(),
-            format!("has {} ids; the limit is {MAX_IDS}", ids.len()),
-        ));
-    }
-    if let Some(bad) = ids
-        .iter()
-        .find(|id| id.is_empty() || id.chars().count() > MAX_ID_CHARS)
-    {
-        return Err(Error::invalid(
-            field.to_string(),
-            format!(
-                "holds an id of {} characters; ids have 1 to {MAX_ID_CHARS}",
-                bad.chars().count()
-            ),
-        ));
-    }
-    Ok(())
-}
-
-/// Checks a result count: 1 to [`MAX_LIMIT`].
-pub fn check_limit(limit: u32) -> Result<u32> {
-    if limit == 0 || limit > MAX_LIMIT {
-        return Err(Error::invalid(
-            "limit",
-            format!("must be between 1 and {MAX_LIMIT}, got {limit}"),
-        ));
-    }
-    Ok(limit)
 }
 
 /// Default `limit`.

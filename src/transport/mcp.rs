@@ -1,14 +1,14 @@
-//! MCP (with `rmcp`): the catalog as MCP tools, with input and output schemas and
-//! `readOnlyHint`; results as structured content plus a text block. Failures a model can act
-//! on (bad input, not found, upstream down, busy, ...) are `isError` results carrying the
-//! stable code and a message saying what to change; internal faults are protocol errors with
-//! no internals in them. Resources: the category list and catalog statistics.
+//! MCP (with `rmcp`): the catalog as MCP tools, with titles, input and output schemas and
+//! annotations; results as structured content plus a text block. Every tool failure (bad
+//! input, not found, upstream down, busy, even an internal fault) is an `isError` result whose
+//! text carries the stable code, the message, the field at fault and what to do next, with no
+//! internals in it. Resources: the category list and catalog statistics.
 
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, Implementation, ListResourcesResult,
-    ListToolsResult, PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse,
-    ReadResourceResult, Resource, ResourceContents, ServerCapabilities, ServerConfig, Tool,
-    ToolAnnotations,
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
+    ListResourcesResult, ListToolsResult, PaginatedRequestParams, ReadResourceRequestParams,
+    ReadResourceResponse, ReadResourceResult, Resource, ResourceContents, ServerCapabilities,
+    ServerConfig, Tool, ToolAnnotations,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler, ServiceExt};
@@ -54,26 +54,34 @@ pub async fn serve_stdio(app: App) -> crate::Result<()> {
     Ok(())
 }
 
-fn mcp_tool(entry: &ToolEntry) -> Tool {
+/// The MCP form of a catalog tool: name, title, description, input and output schema, and
+/// annotations saying what it does to stored data.
+pub fn mcp_tool(entry: &ToolEntry) -> Tool {
+    let effects = entry.effects;
+    let annotations = ToolAnnotations::with_title(entry.title)
+        .read_only(effects.read_only)
+        .destructive(effects.destructive)
+        .idempotent(effects.idempotent)
+        .open_world(false);
     Tool::new(entry.name, entry.description, entry.input_schema.clone())
+        .with_title(entry.title)
         .with_raw_output_schema(entry.output_schema.clone())
-        .with_annotations(ToolAnnotations::new().read_only(entry.read_only))
+        .with_annotations(annotations)
 }
 
-/// A tool failure as an `isError` result the model can read, or a protocol error for faults
-/// on our side.
-fn failure(err: Error) -> Result<CallToolResponse, McpError> {
-    match err {
-        Error::Internal(_) => Err(McpError::internal_error(
-            "internal error; the call did not complete",
-            None,
-        )),
-        err => Ok(CallToolResult::structured_error(json!({
-            "code": err.code(),
-            "message": err.to_string(),
-        }))
-        .into()),
-    }
+/// The catalog as `tools/list` shows it, as JSON (`{"tools": [...]}`): what JSON-RPC
+/// `tools.list` returns, so both transports list the same schemas.
+pub fn tool_list() -> Value {
+    let tools: Vec<Tool> = tools::catalog().iter().map(mcp_tool).collect();
+    json!({ "tools": tools })
+}
+
+/// A tool failure as an `isError` result: one text block holding the error as JSON (`code`,
+/// `message`, `field`, `retryable`, `next_step`) and no structured content. Clients that
+/// check structured content against the tool's output schema (the TypeScript SDK does, also
+/// on errors) would reject an error object there, so the model would never see it.
+fn failure(err: &Error) -> CallToolResponse {
+    CallToolResult::error(vec![ContentBlock::text(err.to_body().to_string())]).into()
 }
 
 impl ServerHandler for McpServer {
@@ -119,7 +127,7 @@ impl ServerHandler for McpServer {
         let arguments = request.arguments.map(Value::Object).unwrap_or(Value::Null);
         match dispatch::run(&self.app, tool, arguments, Transport::Mcp).await {
             Ok(value) => Ok(CallToolResult::structured(value).into()),
-            Err(err) => failure(err),
+            Err(err) => Ok(failure(&err)),
         }
     }
 

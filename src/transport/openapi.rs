@@ -29,7 +29,9 @@ fn schemas() -> Map<String, Value> {
                     "code": {"type": "string", "enum": ["invalid_input", "not_found", "upstream_unavailable",
                              "budget_exceeded", "busy", "timeout", "not_ready", "internal", "unauthorized"]},
                     "message": {"type": "string"},
-                    "field": {"type": "string", "description": "The input at fault, for invalid_input."}
+                    "field": {"type": "string", "description": "The input at fault, for invalid_input."},
+                    "retryable": {"type": "boolean", "description": "Whether the same call may succeed later unchanged."},
+                    "next_step": {"type": "string", "description": "What to do next, in one sentence."}
                 }
             }}
         }),

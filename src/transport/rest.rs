@@ -31,17 +31,9 @@ pub fn status(err: &Error) -> StatusCode {
     }
 }
 
-/// `{"error": {"code", "message", "field"?}}` with the matching status.
+/// `{"error": {"code", "message", "field"?, "retryable", "next_step"}}` with the matching status.
 pub fn error_response(err: &Error) -> Response {
-    let message = match err {
-        Error::Internal(_) => "internal error".to_string(),
-        other => other.to_string(),
-    };
-    let mut body = json!({"error": {"code": err.code(), "message": message}});
-    if let Error::InvalidInput { field, .. } = err {
-        body["error"]["field"] = json!(field);
-    }
-    (status(err), Json(body)).into_response()
+    (status(err), Json(json!({"error": err.to_body()}))).into_response()
 }
 
 async fn run(state: &HttpState, tool: &str, arguments: Value) -> Response {

@@ -8,7 +8,7 @@
 
 use jsonrpsee::RpcModule;
 use jsonrpsee::types::{ErrorObjectOwned, Params};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::Error;
 use crate::app::App;
@@ -30,17 +30,14 @@ pub fn rpc_code(err: &Error) -> i32 {
     }
 }
 
-/// The JSON-RPC error object of a tool failure.
+/// The JSON-RPC error object of a tool failure: the message, and in `data` the stable code,
+/// the field, whether to retry and what to do next.
 pub fn rpc_error(err: &Error) -> ErrorObjectOwned {
-    let message = match err {
-        Error::Internal(_) => "internal error".to_string(),
-        other => other.to_string(),
-    };
-    let data = match err {
-        Error::InvalidInput { field, .. } => json!({"code": err.code(), "field": field}),
-        _ => json!({"code": err.code()}),
-    };
-    ErrorObjectOwned::owned(rpc_code(err), message, Some(data))
+    let mut data = err.to_body();
+    if let Some(body) = data.as_object_mut() {
+        body.remove("message");
+    }
+    ErrorObjectOwned::owned(rpc_code(err), err.public_message(), Some(data))
 }
 
 /// Tool arguments from JSON-RPC params: a by-name object (or nothing).
@@ -76,7 +73,7 @@ pub fn module(app: App) -> RpcModule<App> {
         register(&mut module, tool);
     }
     module
-        .register_method("tools.list", |_, _, _| tools::listing())
+        .register_method("tools.list", |_, _, _| super::mcp::tool_list())
         .expect("unique method name");
     module
 }

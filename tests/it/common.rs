@@ -143,3 +143,15 @@ pub async fn rpc_at(url: &str, method: &str, params: serde_json::Value) -> serde
         .await
         .unwrap()
 }
+
+/// Calls the tool `name` the way every transport does (schema check, parse, run) and returns
+/// its typed output.
+pub async fn call_tool<T: serde::de::DeserializeOwned>(
+    app: &giftvec::app::App,
+    name: &str,
+    arguments: serde_json::Value,
+) -> giftvec::Result<T> {
+    let tool = giftvec::tools::find(name).expect("a catalog tool");
+    let value = tool.call(app.clone(), arguments).await?;
+    Ok(serde_json::from_value(value).expect("the output parses as the tool's output type"))
+}

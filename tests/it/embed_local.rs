@@ -135,9 +135,15 @@ async fn embed_text_returns_vectors_and_checks_its_input(pool: PgPool) {
     assert_eq!(again.cache_hits, 2);
     assert_eq!(again.embeddings, out.embeddings);
 
-    let bad = |texts: Vec<String>| embed_text::call(&app, embed_text::Input { texts });
+    let bad = |texts: Vec<String>| {
+        crate::common::call_tool::<serde_json::Value>(
+            &app,
+            "embed_text",
+            serde_json::json!({"texts": texts}),
+        )
+    };
     let err = bad(vec![]).await.unwrap_err();
-    assert_eq!(err.to_string(), "texts: must hold 1 to 256 texts, got 0");
+    assert_eq!(err.to_string(), "texts: must hold 1 to 256 entries, got 0");
     let err = bad(vec!["ok".into(); 257]).await.unwrap_err();
     assert_eq!(err.code(), "invalid_input");
     let err = bad(vec!["ok".into(), "   ".into()]).await.unwrap_err();

@@ -8,7 +8,7 @@ use std::time::Duration;
 use giftvec::app::App;
 use giftvec::recommend::{self, PreferenceSettings};
 use giftvec::tools::Tool;
-use giftvec::tools::record_event::{Input, Output, RecordEvent};
+use giftvec::tools::record_event::Output;
 use serde_json::{Value, json};
 use sqlx::PgPool;
 
@@ -16,8 +16,7 @@ use crate::embed_local::local_settings;
 use crate::server::seed;
 
 async fn record(app: &App, args: Value) -> giftvec::Result<Output> {
-    let input: Input = serde_json::from_value(args).unwrap();
-    RecordEvent::call(app, input).await
+    crate::common::call_tool(app, "record_event", args).await
 }
 
 async fn count(pool: &PgPool, sql: &'static str) -> i64 {
@@ -147,7 +146,7 @@ async fn a_replay_counts_once_and_an_unknown_product_stores_nothing(pool: PgPool
     .unwrap_err();
     assert_eq!(
         err.to_string(),
-        "user_id: must be 1 to 128 characters when given"
+        "user_id: must be 1 to 128 characters, got 0"
     );
     let err = sqlx::query("UPDATE events SET weight = 9")
         .execute(&pool)

@@ -5,7 +5,6 @@ use giftvec::app::App;
 use giftvec::store::{self, Embedding};
 use giftvec::tools::Tool;
 use giftvec::tools::get_recipient::{DeleteRecipient, GetRecipient};
-use giftvec::tools::upsert_recipient::{Input, UpsertRecipient};
 use serde_json::{Value, json};
 use sqlx::PgPool;
 
@@ -17,8 +16,7 @@ async fn upsert(
     app: &App,
     args: Value,
 ) -> giftvec::Result<giftvec::tools::upsert_recipient::Output> {
-    let input: Input = serde_json::from_value(args).unwrap();
-    UpsertRecipient::call(app, input).await
+    crate::common::call_tool(app, "upsert_recipient", args).await
 }
 
 async fn stored_vector(pool: &PgPool, id: &str) -> Option<Vec<f32>> {
@@ -158,7 +156,7 @@ async fn bad_recipients_are_refused_naming_the_field(pool: PgPool) {
         ),
         (
             json!({"user_id": "u", "name": " "}),
-            "name: must be 1 to 200 characters, got 0",
+            "name: must not be blank",
         ),
         (
             json!({"user_id": "u", "name": "mum", "interests": vec!["x"; 51]}),
@@ -166,7 +164,7 @@ async fn bad_recipients_are_refused_naming_the_field(pool: PgPool) {
         ),
         (
             json!({"user_id": "u", "name": "mum", "description": "a".repeat(5001)}),
-            "description: must be 0 to 5000 characters, got 5001",
+            "description: is 5001 characters long; the limit is 5000",
         ),
     ] {
         let err = upsert(&app, args).await.unwrap_err();

@@ -90,9 +90,10 @@ async fn searches_are_logged_found_again_and_counted(pool: PgPool) {
     let hybrid = stats.by_mode.iter().find(|m| m.mode == "hybrid").unwrap();
     assert_eq!(hybrid.searches, 2);
 
-    let err = SearchStatsTool::call(
+    let err = crate::common::call_tool::<serde_json::Value>(
         &app,
-        serde_json::from_value(json!({"window_hours": 0})).unwrap(),
+        "search_stats",
+        json!({"window_hours": 0}),
     )
     .await
     .unwrap_err();

@@ -10,7 +10,7 @@ use giftvec::app::App;
 use giftvec::search::{ChatSettings, SearchSettings};
 use giftvec::store::{self, Embedding};
 use giftvec::tools::Tool;
-use giftvec::tools::search_products::{Input, Output, SearchProducts};
+use giftvec::tools::search_products::Output;
 use serde_json::{Value, json};
 use sqlx::PgPool;
 use wiremock::matchers::{method, path};
@@ -20,8 +20,7 @@ use crate::embed_local::local_settings;
 use crate::server::seed;
 
 async fn search(app: &App, args: Value) -> giftvec::Result<Output> {
-    let input: Input = serde_json::from_value(args).unwrap();
-    SearchProducts::call(app, input).await
+    crate::common::call_tool(app, "search_products", args).await
 }
 
 fn ids(out: &Output) -> Vec<String> {
@@ -83,7 +82,7 @@ async fn a_zero_keyword_weight_is_pure_semantic_order(pool: PgPool) {
         ),
         (
             json!({"query": "x", "user_id": ""}),
-            "user_id: must be a user id of 1 to 128 characters",
+            "user_id: must be 1 to 128 characters, got 0",
         ),
     ] {
         let err = search(&app, args).await.unwrap_err();

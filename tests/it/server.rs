@@ -82,6 +82,19 @@ impl Drop for TestServer {
     }
 }
 
+/// The node_modules folder with the MCP TypeScript SDK, Inspector and conformance suite
+/// (tools/test installs them).
+pub fn test_node_modules() -> String {
+    std::env::var("GIFTVEC_TEST_NODE_MODULES")
+        .expect("run the tests with tools/test, which installs the Node MCP clients")
+}
+
+/// A Node >= 22 binary (the Inspector and the conformance suite need it; tools/test installs it).
+pub fn test_node22() -> String {
+    std::env::var("GIFTVEC_TEST_NODE22")
+        .expect("run the tests with tools/test, which installs Node 22")
+}
+
 /// The Python interpreter with the MCP SDK and openapi-spec-validator (tools/test sets it up).
 pub fn test_python() -> String {
     std::env::var("GIFTVEC_TEST_PYTHON").unwrap_or_else(|_| "python3".into())

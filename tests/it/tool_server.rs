@@ -583,7 +583,8 @@ async fn a_full_server_answers_busy_and_slow_calls_time_out(pool: PgPool) {
 #[test]
 fn the_tool_catalog_matches_its_snapshot() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/tool_catalog.json");
-    let current = serde_json::to_string_pretty(&giftvec::tools::listing()).unwrap() + "\n";
+    let current =
+        serde_json::to_string_pretty(&giftvec::transport::mcp::tool_list()).unwrap() + "\n";
     if std::env::var_os("GIFTVEC_UPDATE_SNAPSHOTS").is_some() {
         std::fs::write(path, &current).unwrap();
     }

@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+// Drives giftvec with the official MCP TypeScript SDK (`@modelcontextprotocol/sdk`, the client
+// Claude Code, VS Code and the MCP Inspector run), for the Rust integration tests.
+//
+//   node mcp_client.cjs stdio CALLS_JSON -- COMMAND [ARGS...]   # spawns `giftvec mcp`
+//   node mcp_client.cjs http  CALLS_JSON URL [TOKEN]            # streamable HTTP
+//
+// GIFTVEC_TEST_NODE_MODULES names the node_modules folder holding the SDK. CALLS_JSON is a list
+// of {"tool": name, "arguments": {...}}. Prints one JSON object of the same shape as
+// mcp_client.py: the server info, the listed tools, each call's isError / structuredContent /
+// first text block (or, when the SDK itself refused the result, `thrown`: what the model
+// would have seen instead), and the resources with the text read from each.
+"use strict";
+
+const fs = require("fs");
+const path = require("path");
+const { createRequire } = require("module");
+
+const modules = process.env.GIFTVEC_TEST_NODE_MODULES;
+if (!modules) {
+  console.error("set GIFTVEC_TEST_NODE_MODULES to the node_modules folder with the MCP SDK");
+  process.exit(2);
+}
+const sdk = createRequire(path.join(modules, "giftvec-tests.cjs"));
+const { Client } = sdk("@modelcontextprotocol/sdk/client/index.js");
+const { StdioClientTransport } = sdk("@modelcontextprotocol/sdk/client/stdio.js");
+const { StreamableHTTPClientTransport } = sdk("@modelcontextprotocol/sdk/client/streamableHttp.js");
+
+function transport(argv) {
+  const mode = argv[0];
+  if (mode === "stdio") {
+    const rest = argv.slice(argv.indexOf("--") + 1);
+    return new StdioClientTransport({ command: rest[0], args: rest.slice(1), stderr: "inherit" });
+  }
+  const [url, token] = [argv[2], argv[3]];
+  const requestInit = token ? { headers: { Authorization: `Bearer ${token}` } } : undefined;
+  return new StreamableHTTPClientTransport(new URL(url), { requestInit });
+}
+
+async function drive(client, calls) {
+  const tools = await client.listTools();
+  const out = {
+    server: client.getServerVersion(),
+    tools: tools.tools.map((t) => ({
+      name: t.name,
+      title: t.title ?? null,
+      annotations: t.annotations ?? null,
+      readOnlyHint: t.annotations?.readOnlyHint ?? null,
+      has_input_schema: Boolean(t.inputSchema),
+      has_output_schema: Boolean(t.outputSchema),
+      description: t.description,
+    })),
+    calls: [],
+    resources: {},
+  };
+  for (const call of calls) {
+    try {
+      const result = await client.callTool({ name: call.tool, arguments: call.arguments ?? {} });
+      const text = (result.content ?? []).find((c) => c.type === "text");
+      out.calls.push({
+        tool: call.tool,
+        is_error: Boolean(result.isError),
+        structured: result.structuredContent ?? null,
+        text: text ? text.text : null,
+      });
+    } catch (err) {
+      out.calls.push({ tool: call.tool, thrown: String(err && err.message ? err.message : err) });
+    }
+  }
+  const resources = await client.listResources();
+  for (const resource of resources.resources) {
+    const read = await client.readResource({ uri: resource.uri });
+    out.resources[resource.uri] = JSON.parse(read.contents[0].text);
+  }
+  return out;
+}
+
+async function main() {
+  const argv = process.argv.slice(2);
+  const calls = JSON.parse(fs.readFileSync(argv[1], "utf8"));
+  const client = new Client({ name: "giftvec-tests", version: "1.0.0" });
+  await client.connect(transport(argv));
+  try {
+    process.stdout.write(JSON.stringify(await drive(client, calls)));
+  } finally {
+    await client.close();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
