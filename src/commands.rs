@@ -67,7 +67,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Serve(ref args) => {
             let app = build_app(&cli, &settings, &args.calls).await?;
-            serve_command(app, args).await
+            serve_command(app, args, cli.toolsets).await
         }
         Command::ReplayDeadJobs(ref args) => {
             let pool = store::connect(&settings).await?;
@@ -98,7 +98,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Mcp(ref calls) => {
             let app = build_app(&cli, &settings, calls).await?;
-            transport::mcp::serve_stdio(app).await?;
+            transport::mcp::serve_stdio(app, cli.toolsets).await?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -306,7 +306,11 @@ fn stop_on_signal() -> tokio::sync::watch::Receiver<bool> {
     rx
 }
 
-async fn serve_command(app: App, args: &ServeArgs) -> Result<ExitCode> {
+async fn serve_command(
+    app: App,
+    args: &ServeArgs,
+    toolsets: crate::tools::Toolsets,
+) -> Result<ExitCode> {
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| Error::Setup(format!("cannot listen on {}: {e}", args.listen)))?;
@@ -316,9 +320,10 @@ async fn serve_command(app: App, args: &ServeArgs) -> Result<ExitCode> {
         mcp_allowed_hosts: args.mcp_allowed_hosts.clone(),
         shutdown_grace: Duration::from_millis(args.shutdown_grace_ms),
         widget_origins: args.widget_origins.clone(),
+        toolsets,
         ..transport::http::ServeSettings::default()
     };
-    tracing::info!(listen = %args.listen, model = %app.model.name, auth = settings.auth_token.is_some(), "giftvec serving");
+    tracing::info!(listen = %args.listen, model = %app.model.name, auth = settings.auth_token.is_some(), toolsets = %toolsets, "giftvec serving");
     let stop = stop_on_signal();
     let background = args.worker.then(|| {
         let (app, settings, stop) = (app.clone(), args.pipeline.settings(), stop.clone());

@@ -55,6 +55,12 @@ pub struct Cli {
     )]
     pub log_format: LogFormat,
 
+    /// Which tools MCP and JSON-RPC offer (`serve` and `mcp`): `agent` (what a gift agent
+    /// calls mid-conversation), `ops` (embed_text, embedding_status, search_stats,
+    /// find_similar_queries, experiment_report), `all`, or a comma list.
+    #[arg(long, env = "GIFTVEC_TOOLSETS", default_value = "agent", global = true)]
+    pub toolsets: crate::tools::Toolsets,
+
     /// What to do.
     #[command(subcommand)]
     pub command: Command,

@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use super::search_products::MAX_QUERY_CHARS;
 use super::search_products::{self, SearchProducts};
-use super::views::{Filters, Hit, MAX_ID_CHARS, MAX_LIMIT, default_limit};
-use super::{Effects, Tool};
+use super::views::{Detail, Filters, Hit, MAX_ID_CHARS, MAX_LIMIT, default_limit};
+use super::{Effects, Tool, Toolset};
 use crate::app::App;
 use crate::recommend::diversity::{self, Candidate};
 use crate::store::recommendations::{self, WithVector};
@@ -51,6 +51,11 @@ pub struct Input {
     /// At most this many results from any one category.
     #[schemars(range(min = 1))]
     pub max_per_category: Option<u32>,
+    /// `full` (default): every catalog field of each product; `brief`: id, title, price,
+    /// currency, category, score and reason only (a third of the bytes; get_product has the
+    /// rest).
+    #[serde(default)]
+    pub detail: Detail,
 }
 
 fn half() -> f64 {
@@ -86,6 +91,7 @@ impl Tool for Diversify {
         when a list you are about to show is too samey.";
     const TITLE: &'static str = "Diversify a list";
     const EFFECTS: Effects = Effects::READ_ONLY;
+    const TOOLSET: Toolset = Toolset::Agent;
     type Input = Input;
     type Output = Output;
 

@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{Effects, Tool};
+use super::{Effects, Tool, Toolset};
 use crate::app::App;
 use crate::{Error, Result};
 
@@ -52,6 +52,7 @@ impl Tool for EmbedText {
         texts of up to 32,000 characters.";
     const TITLE: &'static str = "Embed text";
     const EFFECTS: Effects = Effects::READ_ONLY;
+    const TOOLSET: Toolset = Toolset::Ops;
     type Input = Input;
     type Output = Output;
 

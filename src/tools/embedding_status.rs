@@ -4,7 +4,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::views::MAX_ID_CHARS;
-use super::{Effects, Tool};
+use super::{Effects, Tool, Toolset};
 use crate::Result;
 use crate::app::App;
 use crate::pipeline::status::{self, EmbeddingStatus, ProductCost};
@@ -41,6 +41,7 @@ impl Tool for EmbeddingStatusTool {
         product_id to estimate the cost of embedding that product.";
     const TITLE: &'static str = "Embedding status";
     const EFFECTS: Effects = Effects::READ_ONLY;
+    const TOOLSET: Toolset = Toolset::Ops;
     type Input = Input;
     type Output = Output;
 

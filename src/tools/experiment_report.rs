@@ -4,7 +4,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{Effects, Tool};
+use super::{Effects, Tool, Toolset};
 use crate::app::App;
 use crate::recommend::experiments::{Rate, Strategy, two_proportion_p, wilson};
 use crate::store::recommendations;
@@ -79,6 +79,7 @@ impl Tool for ExperimentReport {
         p-value, and a one-sentence conclusion (which arm wins, or that it is too early).";
     const TITLE: &'static str = "Experiment report";
     const EFFECTS: Effects = Effects::READ_ONLY;
+    const TOOLSET: Toolset = Toolset::Ops;
     type Input = Input;
     type Output = Output;
 

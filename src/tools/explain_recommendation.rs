@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::recommend_gifts::{self, BudgetInput, InlineRecipient};
 use super::views::{MAX_ID_CHARS, ProductView};
-use super::{Effects, Tool};
+use super::{Effects, Tool, Toolset};
 use crate::app::App;
 use crate::recommend::experiments::Strategy;
 use crate::recommend::explain;
@@ -117,6 +117,7 @@ impl Tool for ExplainRecommendation {
         you can quote to the shopper.";
     const TITLE: &'static str = "Explain a recommendation";
     const EFFECTS: Effects = Effects::READ_ONLY;
+    const TOOLSET: Toolset = Toolset::Agent;
     type Input = Input;
     type Output = Output;
 

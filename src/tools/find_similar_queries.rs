@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::search_products::MAX_QUERY_CHARS;
 use super::views::{MAX_LIMIT, default_limit};
-use super::{Effects, Tool};
+use super::{Effects, Tool, Toolset};
 use crate::app::App;
 use crate::store::queries::{self, PastQuery};
 use crate::{Error, Result};
@@ -42,6 +42,7 @@ impl Tool for FindSimilarQueries {
         little. Limit 1-100, default 10.";
     const TITLE: &'static str = "Find similar past searches";
     const EFFECTS: Effects = Effects::READ_ONLY;
+    const TOOLSET: Toolset = Toolset::Ops;
     type Input = Input;
     type Output = Output;
 

@@ -3,8 +3,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::views::{MAX_ID_CHARS, ProductView};
-use super::{Effects, Tool};
+use super::views::{Detail, MAX_ID_CHARS, ProductView};
+use super::{Effects, Tool, Toolset};
 use crate::app::App;
 use crate::store::products;
 use crate::{Error, Result};
@@ -19,6 +19,11 @@ pub struct Input {
     /// The product id, as returned by `search_products` or `similar_products`.
     #[schemars(length(min = 1, max = MAX_ID_CHARS))]
     pub product_id: String,
+    /// `full` (default): every catalog field of each product; `brief`: id, title, price,
+    /// currency, category, score and reason only (a third of the bytes; get_product has the
+    /// rest).
+    #[serde(default)]
+    pub detail: Detail,
 }
 
 /// The product.
@@ -36,6 +41,7 @@ impl Tool for GetProduct {
         it. Fails with not_found for an unknown id.";
     const TITLE: &'static str = "Get a product";
     const EFFECTS: Effects = Effects::READ_ONLY;
+    const TOOLSET: Toolset = Toolset::Agent;
     type Input = Input;
     type Output = Output;
 

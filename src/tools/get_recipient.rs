@@ -4,7 +4,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::views::MAX_ID_CHARS;
-use super::{Effects, Tool};
+use super::{Effects, Tool, Toolset};
 use crate::app::App;
 use crate::store::recipients::{self, Recipient};
 use crate::{Error, Result};
@@ -49,6 +49,7 @@ impl Tool for GetRecipient {
         recipient with that id.";
     const TITLE: &'static str = "Get a gift recipient";
     const EFFECTS: Effects = Effects::READ_ONLY;
+    const TOOLSET: Toolset = Toolset::Agent;
     type Input = Input;
     type Output = Output;
 
@@ -71,6 +72,7 @@ impl Tool for DeleteRecipient {
         destructive: true,
         idempotent: true,
     };
+    const TOOLSET: Toolset = Toolset::Agent;
     type Input = Input;
     type Output = Deleted;
 

@@ -20,6 +20,7 @@ mod schema;
 pub mod search_products;
 pub mod search_stats;
 pub mod similar_products;
+mod toolset;
 pub mod upsert_recipient;
 pub mod views;
 
@@ -31,6 +32,8 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
+
+pub use toolset::{Toolset, Toolsets};
 
 use crate::app::App;
 use crate::{Error, Result};
@@ -46,6 +49,8 @@ pub trait Tool: Send + Sync + 'static {
     /// What calling it does to stored data (MCP annotations; read-only tools may use the read
     /// replica).
     const EFFECTS: Effects;
+    /// Who the tool is for (which listeners offer it).
+    const TOOLSET: Toolset;
     /// The arguments.
     type Input: DeserializeOwned + JsonSchema + Send + 'static;
     /// The result.
@@ -92,10 +97,15 @@ pub struct ToolEntry {
     pub title: &'static str,
     /// What calling it does to stored data.
     pub effects: Effects,
-    /// JSON Schema of the arguments (an object schema, subschemas inlined).
+    /// Who it is for.
+    pub toolset: Toolset,
+    /// JSON Schema of the arguments as tools/list shows it (an object schema, subschemas
+    /// inlined, every constraint the validation enforces).
     pub input_schema: Arc<Map<String, Value>>,
-    /// JSON Schema of the result.
+    /// JSON Schema of the result, every field documented (the OpenAPI document shows it).
     pub output_schema: Arc<Map<String, Value>>,
+    /// The result's schema as tools/list shows it: top-level fields and their types.
+    pub listed_output_schema: Arc<Map<String, Value>>,
     input_check: schema::InputCheck,
     invoke: fn(App, Value) -> BoxFuture<'static, Result<Value>>,
 }
@@ -109,23 +119,33 @@ impl ToolEntry {
             self.input_check.check(&arguments)?;
             Ok(arguments)
         });
-        match checked {
-            Ok(arguments) => (self.invoke)(app, arguments),
-            Err(err) => Box::pin(std::future::ready(Err(err))),
-        }
+        let arguments = match checked {
+            Ok(arguments) => arguments,
+            Err(err) => return Box::pin(std::future::ready(Err(err))),
+        };
+        let detail = views::Detail::of(&arguments);
+        let run = (self.invoke)(app, arguments);
+        Box::pin(async move {
+            let mut output = run.await?;
+            detail.apply(&mut output);
+            Ok(output)
+        })
     }
 }
 
 fn entry<T: Tool>() -> ToolEntry {
     let input_schema = schema::object_schema::<T::Input>();
+    let output_schema = schema::object_schema::<T::Output>();
     ToolEntry {
         input_check: schema::InputCheck::new(&input_schema),
+        listed_output_schema: Arc::new(schema::listed_output(&output_schema)),
+        output_schema: Arc::new(output_schema),
         name: T::NAME,
         description: T::DESCRIPTION,
         title: T::TITLE,
         effects: T::EFFECTS,
-        input_schema: Arc::new(input_schema),
-        output_schema: Arc::new(schema::object_schema::<T::Output>()),
+        toolset: T::TOOLSET,
+        input_schema: Arc::new(schema::listed_input(&input_schema)),
         invoke: invoke::<T>,
     }
 }
@@ -206,4 +226,9 @@ pub fn catalog() -> &'static [ToolEntry] {
 /// The tool called `name`.
 pub fn find(name: &str) -> Option<&'static ToolEntry> {
     catalog().iter().find(|t| t.name == name)
+}
+
+/// The tools `toolsets` offer, in catalog order.
+pub fn offered(toolsets: Toolsets) -> impl Iterator<Item = &'static ToolEntry> {
+    catalog().iter().filter(move |t| toolsets.offers(t.toolset))
 }

@@ -7,9 +7,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::views::{
-    MAX_CATEGORY_CHARS, MAX_ID_CHARS, MAX_IDS, MAX_LIMIT, ProductView, check_category,
+    Detail, MAX_CATEGORY_CHARS, MAX_ID_CHARS, MAX_IDS, MAX_LIMIT, ProductView, check_category,
 };
-use super::{Effects, Tool};
+use super::{Effects, Tool, Toolset};
 use crate::app::App;
 use crate::recommend::gifts;
 use crate::recommend::scoring::Budget;
@@ -123,6 +123,11 @@ pub struct Input {
     /// The A/B experiment to enrol in (default: the first configured, if any).
     #[schemars(length(min = 1, max = 64))]
     pub experiment: Option<String>,
+    /// `full` (default): every catalog field of each product; `brief`: id, title, price,
+    /// currency, category, score and reason only (a third of the bytes; get_product has the
+    /// rest).
+    #[serde(default)]
+    pub detail: Detail,
 }
 
 fn yes() -> bool {
@@ -298,6 +303,7 @@ impl Tool for RecommendGifts {
         why an item was picked, and record_event with it records what the shopper did.";
     const TITLE: &'static str = "Recommend gifts";
     const EFFECTS: Effects = Effects::APPENDS;
+    const TOOLSET: Toolset = Toolset::Agent;
     type Input = Input;
     type Output = Output;
 

@@ -4,7 +4,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::views::MAX_ID_CHARS;
-use super::{Effects, Tool};
+use super::{Effects, Tool, Toolset};
 use crate::app::App;
 use crate::recommend::events;
 use crate::store::events::NewEvent;
@@ -105,6 +105,7 @@ impl Tool for RecordEvent {
         once. Fails with not_found for an unknown product, storing nothing.";
     const TITLE: &'static str = "Record a shopper event";
     const EFFECTS: Effects = Effects::APPENDS;
+    const TOOLSET: Toolset = Toolset::Agent;
     type Input = Input;
     type Output = Output;
 

@@ -59,6 +59,85 @@ pub fn object_schema<T: JsonSchema>() -> Map<String, Value> {
     }
 }
 
+/// The input schema as tools/list shows it: the same constraints, fewer tokens. Enums of
+/// documented variants become a plain `enum` (the field's own description names the
+/// variants), and object defaults go (the field docs say what an absent field means).
+pub fn listed_input(schema: &Map<String, Value>) -> Map<String, Value> {
+    let mut root = Value::Object(schema.clone());
+    compact(&mut root);
+    match root {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    }
+}
+
+/// The output schema as tools/list shows it: the top-level fields with their types, nested
+/// objects as plain objects, no descriptions. The tool list is sent with every model request,
+/// and the model reads the result itself; a client that checks results against it (the
+/// TypeScript SDK does) still gets every top-level field's type and which are required, and
+/// a `detail: "brief"` result conforms too.
+pub fn listed_output(schema: &Map<String, Value>) -> Map<String, Value> {
+    let mut root = Map::new();
+    for key in ["type", "required"] {
+        if let Some(value) = schema.get(key) {
+            root.insert(key.into(), value.clone());
+        }
+    }
+    if let Some(Value::Object(properties)) = schema.get("properties") {
+        let shallow = properties
+            .iter()
+            .map(|(name, field)| (name.clone(), shallow(field)))
+            .collect();
+        root.insert("properties".into(), Value::Object(shallow));
+    }
+    root
+}
+
+/// A field's type only: `{"type": ...}`, with an array's item type.
+fn shallow(field: &Value) -> Value {
+    let mut out = Map::new();
+    let kind = field.get("type").cloned().or_else(|| {
+        // An enum of documented variants has no type of its own: its variants are strings.
+        field.get("oneOf").map(|_| Value::String("string".into()))
+    });
+    if let Some(kind) = kind {
+        out.insert("type".into(), kind);
+    }
+    if let Some(items) = field.get("items") {
+        let item_type = items
+            .get("type")
+            .cloned()
+            .unwrap_or_else(|| Value::String("object".into()));
+        out.insert("items".into(), serde_json::json!({ "type": item_type }));
+    }
+    Value::Object(out)
+}
+
+fn compact(schema: &mut Value) {
+    match schema {
+        Value::Object(map) => {
+            let constants: Option<Vec<Value>> = map
+                .get("oneOf")
+                .and_then(Value::as_array)
+                .and_then(|variants| variants.iter().map(|v| v.get("const").cloned()).collect());
+            if let Some(constants) = constants {
+                map.remove("oneOf");
+                map.insert("type".into(), Value::String("string".into()));
+                map.insert("enum".into(), Value::Array(constants));
+            }
+            if map
+                .get("default")
+                .is_some_and(|d| d.is_object() || d.as_array().is_some_and(|a| !a.is_empty()))
+            {
+                map.remove("default");
+            }
+            map.values_mut().for_each(compact);
+        }
+        Value::Array(items) => items.iter_mut().for_each(compact),
+        _ => {}
+    }
+}
+
 fn drop_nonstandard_formats(schema: &mut Value) {
     match schema {
         Value::Object(map) => {

@@ -3,8 +3,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::views::{Filters, Hit, MAX_ID_CHARS, MAX_LIMIT, default_limit, resolve_filters};
-use super::{Effects, Tool, cursor};
+use super::views::{Detail, Filters, Hit, MAX_ID_CHARS, MAX_LIMIT, default_limit, resolve_filters};
+use super::{Effects, Tool, Toolset, cursor};
 use crate::app::App;
 use crate::observe::names;
 use crate::search::expansion::Expansion;
@@ -58,6 +58,11 @@ pub struct Input {
     /// Hybrid mode only: how the keyword and meaning rankings are fused. Leave unset unless
     /// tuning.
     pub fusion: Option<FusionInput>,
+    /// `full` (default): every catalog field of each product; `brief`: id, title, price,
+    /// currency, category, score and reason only (a third of the bytes; get_product has the
+    /// rest).
+    #[serde(default)]
+    pub detail: Detail,
 }
 
 /// Reciprocal Rank Fusion overrides: `score = Σ weight / (rrf_k + rank)`.
@@ -141,6 +146,7 @@ impl Tool for SearchProducts {
         alternatives and get_product for details. Limit 1-100, default 10.";
     const TITLE: &'static str = "Search products";
     const EFFECTS: Effects = Effects::READ_ONLY;
+    const TOOLSET: Toolset = Toolset::Agent;
     type Input = Input;
     type Output = Output;
 

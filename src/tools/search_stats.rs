@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{Effects, Tool};
+use super::{Effects, Tool, Toolset};
 use crate::Result;
 use crate::app::App;
 use crate::store::queries::{self, SearchStats};
@@ -33,6 +33,7 @@ impl Tool for SearchStatsTool {
         found nothing. Use it to spot gaps in the catalog or slow searches.";
     const TITLE: &'static str = "Search statistics";
     const EFFECTS: Effects = Effects::READ_ONLY;
+    const TOOLSET: Toolset = Toolset::Ops;
     type Input = Input;
     type Output = SearchStats;
 

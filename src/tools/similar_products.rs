@@ -3,8 +3,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::views::{Filters, Hit, MAX_ID_CHARS, MAX_LIMIT, default_limit};
-use super::{Effects, Tool, cursor};
+use super::views::{Detail, Filters, Hit, MAX_ID_CHARS, MAX_LIMIT, default_limit};
+use super::{Effects, Tool, Toolset, cursor};
 use crate::app::App;
 use crate::store::{self, Distance, Embedding, SimilarityOptions};
 use crate::{Error, Result};
@@ -53,6 +53,11 @@ pub struct Input {
     /// To get the next page: `next_cursor` from the previous result, with every other argument
     /// unchanged. Pages reach the first 1,000 results.
     pub cursor: Option<String>,
+    /// `full` (default): every catalog field of each product; `brief`: id, title, price,
+    /// currency, category, score and reason only (a third of the bytes; get_product has the
+    /// rest).
+    #[serde(default)]
+    pub detail: Detail,
 }
 
 /// Categories relative to the source product.
@@ -112,6 +117,7 @@ impl Tool for SimilarProducts {
         default 10.";
     const TITLE: &'static str = "Similar products";
     const EFFECTS: Effects = Effects::READ_ONLY;
+    const TOOLSET: Toolset = Toolset::Agent;
     type Input = Input;
     type Output = Output;
 

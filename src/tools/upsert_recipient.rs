@@ -4,7 +4,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::views::MAX_ID_CHARS;
-use super::{Effects, Tool};
+use super::{Effects, Tool, Toolset};
 use crate::app::App;
 use crate::recommend::recipients as profile;
 use crate::store::recipients::{self, Recipient};
@@ -105,6 +105,7 @@ impl Tool for UpsertRecipient {
         destructive: true,
         idempotent: false,
     };
+    const TOOLSET: Toolset = Toolset::Agent;
     type Input = Input;
     type Output = Output;
 

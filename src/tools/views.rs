@@ -17,6 +17,62 @@ pub const MAX_ID_CHARS: usize = 128;
 /// Longest category name.
 pub const MAX_CATEGORY_CHARS: usize = 100;
 
+/// How much of each product a result carries.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Detail {
+    /// Only what a model needs to choose and quote.
+    Brief,
+    /// Every catalog field.
+    #[default]
+    Full,
+}
+
+impl Detail {
+    /// The fields a brief product keeps.
+    pub const BRIEF_FIELDS: [&str; 7] = [
+        "id", "title", "price", "currency", "category", "score", "reason",
+    ];
+
+    /// The `detail` argument of a tool call (full when absent).
+    pub fn of(arguments: &serde_json::Value) -> Self {
+        match arguments.get("detail").and_then(serde_json::Value::as_str) {
+            Some("brief") => Detail::Brief,
+            _ => Detail::Full,
+        }
+    }
+
+    /// Cuts the products of a tool result (`product`, and the items of `results` and
+    /// `recommendations`) to [`Detail::BRIEF_FIELDS`] when brief, scores to three decimals.
+    pub fn apply(self, output: &mut serde_json::Value) {
+        if self == Detail::Full {
+            return;
+        }
+        let keep = |item: &mut serde_json::Value| {
+            if let Some(fields) = item.as_object_mut() {
+                fields.retain(|name, _| Self::BRIEF_FIELDS.contains(&name.as_str()));
+                // Three decimals tell products apart; sixteen only cost tokens.
+                if let Some(score) = fields.get_mut("score")
+                    && let Some(value) = score.as_f64()
+                {
+                    *score = serde_json::json!((value * 1000.0).round() / 1000.0);
+                }
+            }
+        };
+        if let Some(product) = output.get_mut("product") {
+            keep(product);
+        }
+        for list in ["results", "recommendations"] {
+            if let Some(items) = output
+                .get_mut(list)
+                .and_then(serde_json::Value::as_array_mut)
+            {
+                items.iter_mut().for_each(keep);
+            }
+        }
+    }
+}
+
 /// A product from the catalog.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ProductView {

@@ -30,6 +30,7 @@ use super::mcp::McpServer;
 use super::{openapi, rest, rpc};
 use crate::app::App;
 use crate::store::migrate;
+use crate::tools::Toolsets;
 
 /// Listener settings.
 #[derive(Debug, Clone)]
@@ -47,6 +48,8 @@ pub struct ServeSettings {
     /// Origins (e.g. `https://shop.example`) whose pages may call the API from a browser
     /// (CORS), as the "You might also like" widget does; empty: none.
     pub widget_origins: Vec<String>,
+    /// The tools MCP and JSON-RPC offer (REST routes are not affected).
+    pub toolsets: Toolsets,
 }
 
 impl Default for ServeSettings {
@@ -58,6 +61,7 @@ impl Default for ServeSettings {
             mcp_allowed_hosts: vec!["localhost".into(), "127.0.0.1".into(), "::1".into()],
             shutdown_grace: Duration::from_secs(10),
             widget_origins: Vec::new(),
+            toolsets: Toolsets::default(),
         }
     }
 }
@@ -94,7 +98,7 @@ pub fn router(app: App, settings: &ServeSettings) -> axum::Router {
         .to_service_builder();
     let state = HttpState {
         rpc: Arc::new(RpcParts {
-            methods: rpc::module(app.clone()).into(),
+            methods: rpc::module(app.clone(), settings.toolsets).into(),
             builder,
             stop,
             _server: server,
@@ -102,9 +106,9 @@ pub fn router(app: App, settings: &ServeSettings) -> axum::Router {
         token: settings.auth_token.clone().map(Arc::new),
         app: app.clone(),
     };
-    let mcp_app = app.clone();
+    let (mcp_app, toolsets) = (app.clone(), settings.toolsets);
     let mcp = StreamableHttpService::new(
-        move || Ok(McpServer::new(mcp_app.clone())),
+        move || Ok(McpServer::new(mcp_app.clone(), toolsets)),
         Arc::new(LocalSessionManager::default()),
         StreamableHttpServerConfig::default()
             .with_allowed_hosts(settings.mcp_allowed_hosts.clone()),

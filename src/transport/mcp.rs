@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 use crate::app::App;
 use crate::tools::dispatch::{self, Transport};
-use crate::tools::{self, ToolEntry};
+use crate::tools::{self, ToolEntry, Toolsets};
 use crate::{Error, store};
 
 const CATEGORIES_URI: &str = "giftvec://catalog/categories";
@@ -28,22 +28,27 @@ const INSTRUCTIONS: &str = "giftvec knows the gift catalog. Start with search_pr
     the catalog currency. Errors carry a code: invalid_input (change the arguments as the \
     message says), not_found, busy or upstream_unavailable (retry shortly).";
 
-/// The MCP server: every catalog tool, plus catalog resources.
+/// The MCP server: the catalog tools of its toolsets, plus catalog resources.
 #[derive(Clone)]
 pub struct McpServer {
     app: App,
+    toolsets: Toolsets,
 }
 
 impl McpServer {
-    /// A server over `app`.
-    pub fn new(app: App) -> Self {
-        Self { app }
+    /// A server over `app` offering the tools of `toolsets`.
+    pub fn new(app: App, toolsets: Toolsets) -> Self {
+        Self { app, toolsets }
+    }
+
+    fn offered(&self, name: &str) -> Option<&'static ToolEntry> {
+        tools::find(name).filter(|t| self.toolsets.offers(t.toolset))
     }
 }
 
 /// Serves MCP over stdin/stdout until the client closes it.
-pub async fn serve_stdio(app: App) -> crate::Result<()> {
-    let running = McpServer::new(app)
+pub async fn serve_stdio(app: App, toolsets: Toolsets) -> crate::Result<()> {
+    let running = McpServer::new(app, toolsets)
         .serve(rmcp::transport::stdio())
         .await
         .map_err(|e| Error::Internal(Box::new(e)))?;
@@ -65,14 +70,14 @@ pub fn mcp_tool(entry: &ToolEntry) -> Tool {
         .open_world(false);
     Tool::new(entry.name, entry.description, entry.input_schema.clone())
         .with_title(entry.title)
-        .with_raw_output_schema(entry.output_schema.clone())
+        .with_raw_output_schema(entry.listed_output_schema.clone())
         .with_annotations(annotations)
 }
 
-/// The catalog as `tools/list` shows it, as JSON (`{"tools": [...]}`): what JSON-RPC
-/// `tools.list` returns, so both transports list the same schemas.
-pub fn tool_list() -> Value {
-    let tools: Vec<Tool> = tools::catalog().iter().map(mcp_tool).collect();
+/// The tools of `toolsets` as `tools/list` shows them, as JSON (`{"tools": [...]}`): what
+/// JSON-RPC `tools.list` returns, so both transports list the same schemas.
+pub fn tool_list(toolsets: Toolsets) -> Value {
+    let tools: Vec<Tool> = tools::offered(toolsets).map(mcp_tool).collect();
     json!({ "tools": tools })
 }
 
@@ -102,12 +107,12 @@ impl ServerHandler for McpServer {
         _context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, McpError> {
         Ok(ListToolsResult::with_all_items(
-            tools::catalog().iter().map(mcp_tool).collect(),
+            tools::offered(self.toolsets).map(mcp_tool).collect(),
         ))
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {
-        tools::find(name).map(mcp_tool)
+        self.offered(name).map(mcp_tool)
     }
 
     async fn call_tool(
@@ -115,10 +120,10 @@ impl ServerHandler for McpServer {
         request: CallToolRequestParams,
         _context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
-        let Some(tool) = tools::find(&request.name) else {
+        let Some(tool) = self.offered(&request.name) else {
             return Err(McpError::invalid_params(
                 format!(
-                    "there is no tool {:?}; tools/list shows the available tools",
+                    "there is no tool {:?} here; tools/list shows the tools this server offers",
                     request.name
                 ),
                 None,

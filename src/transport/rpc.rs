@@ -13,7 +13,7 @@ use serde_json::Value;
 use crate::Error;
 use crate::app::App;
 use crate::tools::dispatch::{self, Transport};
-use crate::tools::{self, ToolEntry};
+use crate::tools::{self, ToolEntry, Toolsets};
 
 /// JSON-RPC code of each stable error code (-32602 for bad input, the rest in the
 /// implementation-defined range).
@@ -66,14 +66,14 @@ fn register(module: &mut RpcModule<App>, tool: &'static ToolEntry) {
         .expect("tool names are unique");
 }
 
-/// Every tool as a method, plus `tools.list`.
-pub fn module(app: App) -> RpcModule<App> {
+/// Every tool of `toolsets` as a method, plus `tools.list` listing them.
+pub fn module(app: App, toolsets: Toolsets) -> RpcModule<App> {
     let mut module = RpcModule::new(app);
-    for tool in tools::catalog() {
+    for tool in tools::offered(toolsets) {
         register(&mut module, tool);
     }
     module
-        .register_method("tools.list", |_, _, _| super::mcp::tool_list())
+        .register_method("tools.list", move |_, _, _| super::mcp::tool_list(toolsets))
         .expect("unique method name");
     module
 }

@@ -90,7 +90,7 @@ impl Drop for Browser {
 
 #[sqlx::test]
 async fn the_status_page_shows_what_the_api_reports(pool: PgPool) {
-    let server = TestServer::start(pool.clone(), ServeSettings::default()).await;
+    let server = TestServer::start(pool.clone(), crate::server::all_tools()).await;
     let app = server.app.clone();
     // Some searches, and a product the provider refused for good.
     for query in ["coffee", "a gift for my dad who fishes", "zzqx"] {
@@ -225,7 +225,7 @@ async fn the_widget_loads_when_scrolled_into_view_and_records_clicks(pool: PgPoo
     let shop_origin = format!("http://{}", shop.local_addr().unwrap());
     let settings = ServeSettings {
         widget_origins: vec![shop_origin.clone()],
-        ..ServeSettings::default()
+        ..crate::server::all_tools()
     };
     let server = TestServer::start(pool.clone(), settings).await;
     tokio::spawn(shop_page(shop, server.url("")));

@@ -28,4 +28,5 @@ mod search_rerank;
 mod server;
 mod tool_mcp;
 mod tool_server;
+mod tool_surface;
 mod vectors;

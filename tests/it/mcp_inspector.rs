@@ -4,7 +4,6 @@
 
 use std::process::Command;
 
-use giftvec::transport::http::ServeSettings;
 use serde_json::Value;
 use sqlx::PgPool;
 
@@ -95,7 +94,7 @@ fn check_calls(target: &[&str]) {
 
 #[sqlx::test]
 async fn the_inspector_cli_reads_results_and_errors_over_http_and_stdio(pool: PgPool) {
-    let server = TestServer::start(pool.clone(), ServeSettings::default()).await;
+    let server = TestServer::start(pool.clone(), crate::server::all_tools()).await;
     let url = server.url("/mcp");
     tokio::task::spawn_blocking(move || {
         check_calls(&["--transport", "http", "--server-url", &url])
@@ -109,6 +108,8 @@ async fn the_inspector_cli_reads_results_and_errors_over_http_and_stdio(pool: Pg
             &database_url,
             "-e",
             "GIFTVEC_LOG=warn",
+            "-e",
+            "GIFTVEC_TOOLSETS=all",
             "--transport",
             "stdio",
             "--",
@@ -133,7 +134,7 @@ const SCENARIOS: [&str; 7] = [
 
 #[sqlx::test]
 async fn the_mcp_conformance_suite_passes_its_server_scenarios(pool: PgPool) {
-    let server = TestServer::start(pool, ServeSettings::default()).await;
+    let server = TestServer::start(pool, crate::server::all_tools()).await;
     let url = server.url("/mcp");
     let outcomes = tokio::task::spawn_blocking(move || {
         let suite = format!(

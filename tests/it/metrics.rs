@@ -7,7 +7,6 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 use giftvec::observe::names;
-use giftvec::transport::http::ServeSettings;
 use serde_json::{Value, json};
 use sqlx::PgPool;
 
@@ -78,7 +77,7 @@ async fn rpc(server: &TestServer, method: &str, params: Value) -> Value {
 
 #[sqlx::test]
 async fn metrics_are_exported_and_move_with_the_workload(pool: PgPool) {
-    let server = TestServer::start(pool, ServeSettings::default()).await;
+    let server = TestServer::start(pool, crate::server::all_tools()).await;
     let before = parse(&scrape(&server).await);
     let calls = |s: &[Sample], tool: &str, code: &str| {
         value(
@@ -241,7 +240,7 @@ async fn the_dashboard_and_the_alerts_query_only_exported_metrics(pool: PgPool) 
     use giftvec::tools::Tool;
     use giftvec::tools::search_products::SearchProducts;
 
-    let server = TestServer::start(pool.clone(), ServeSettings::default()).await;
+    let server = TestServer::start(pool.clone(), crate::server::all_tools()).await;
     rpc(
         &server,
         "search_products",

@@ -82,6 +82,15 @@ impl Drop for TestServer {
     }
 }
 
+/// Listener settings offering every tool (the tests exercise the ops tools too; the default
+/// toolset has its own test).
+pub fn all_tools() -> ServeSettings {
+    ServeSettings {
+        toolsets: giftvec::tools::Toolsets::ALL,
+        ..ServeSettings::default()
+    }
+}
+
 /// The node_modules folder with the MCP TypeScript SDK, Inspector and conformance suite
 /// (tools/test installs them).
 pub fn test_node_modules() -> String {

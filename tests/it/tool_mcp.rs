@@ -5,7 +5,6 @@
 
 use std::process::Command;
 
-use giftvec::transport::http::ServeSettings;
 use jsonrpsee::core::client::ClientT;
 use jsonrpsee::http_client::HttpClientBuilder;
 use serde_json::{Value, json};
@@ -394,7 +393,7 @@ async fn server_with_experiment(pool: PgPool) -> TestServer {
     let mut settings = (*app.recommend).clone();
     settings.experiments = giftvec::recommend::experiments::parse(EXPERIMENTS).unwrap();
     app.recommend = std::sync::Arc::new(settings);
-    TestServer::start_app(app, ServeSettings::default()).await
+    TestServer::start_app(app, crate::server::all_tools()).await
 }
 
 fn stdio_command(database_url: &str) -> Vec<String> {
@@ -404,6 +403,7 @@ fn stdio_command(database_url: &str) -> Vec<String> {
         "env",
         &format!("DATABASE_URL={database_url}"),
         "GIFTVEC_LOG=warn",
+        "GIFTVEC_TOOLSETS=all",
         &format!("GIFTVEC_EXPERIMENTS={EXPERIMENTS}"),
         env!("CARGO_BIN_EXE_giftvec"),
         "mcp",

@@ -37,7 +37,7 @@ async fn call(client: &impl ClientT, method: &str, args: Value) -> Result<Value,
 
 #[sqlx::test]
 async fn every_tool_over_json_rpc_http_and_websocket(pool: PgPool) {
-    let server = TestServer::start(pool, ServeSettings::default()).await;
+    let server = TestServer::start(pool, crate::server::all_tools()).await;
     let http = HttpClientBuilder::default()
         .build(server.url("/rpc"))
         .unwrap();
@@ -212,7 +212,7 @@ async fn every_tool_over_json_rpc_http_and_websocket(pool: PgPool) {
 
 #[sqlx::test]
 async fn batches_and_errors_carry_stable_codes(pool: PgPool) {
-    let server = TestServer::start(pool, ServeSettings::default()).await;
+    let server = TestServer::start(pool, crate::server::all_tools()).await;
     let http = HttpClientBuilder::default()
         .build(server.url("/rpc"))
         .unwrap();
@@ -322,7 +322,7 @@ async fn batches_and_errors_carry_stable_codes(pool: PgPool) {
 
 #[sqlx::test]
 async fn rest_routes_and_their_errors(pool: PgPool) {
-    let server = TestServer::start(pool, ServeSettings::default()).await;
+    let server = TestServer::start(pool, crate::server::all_tools()).await;
     let client = reqwest::Client::new();
     let semantic: Value = client
         .post(server.url("/api/search/semantic"))
@@ -439,7 +439,7 @@ async fn rest_routes_and_their_errors(pool: PgPool) {
 
 #[sqlx::test]
 async fn the_openapi_document_is_valid_openapi_3(pool: PgPool) {
-    let server = TestServer::start(pool, ServeSettings::default()).await;
+    let server = TestServer::start(pool, crate::server::all_tools()).await;
     let doc: Value = reqwest::get(server.url("/openapi.json"))
         .await
         .unwrap()
@@ -468,7 +468,7 @@ async fn the_openapi_document_is_valid_openapi_3(pool: PgPool) {
 async fn a_token_guards_every_transport_but_the_probes(pool: PgPool) {
     let settings = ServeSettings {
         auth_token: Some("s3cret-token".to_string().into()),
-        ..ServeSettings::default()
+        ..crate::server::all_tools()
     };
     let server = TestServer::start(pool, settings).await;
     let client = reqwest::Client::new();
@@ -537,7 +537,7 @@ async fn a_full_server_answers_busy_and_slow_calls_time_out(pool: PgPool) {
         Duration::from_secs(180),
         Duration::from_millis(10),
     ));
-    let server = TestServer::start_app(app.clone(), ServeSettings::default()).await;
+    let server = TestServer::start_app(app.clone(), crate::server::all_tools()).await;
     let http = HttpClientBuilder::default()
         .request_timeout(Duration::from_secs(60))
         .build(server.url("/rpc"))
@@ -566,7 +566,7 @@ async fn a_full_server_answers_busy_and_slow_calls_time_out(pool: PgPool) {
         Duration::from_millis(1),
         Duration::from_millis(10),
     ));
-    let server = TestServer::start_app(app, ServeSettings::default()).await;
+    let server = TestServer::start_app(app, crate::server::all_tools()).await;
     let http = HttpClientBuilder::default()
         .build(server.url("/rpc"))
         .unwrap();
@@ -583,8 +583,11 @@ async fn a_full_server_answers_busy_and_slow_calls_time_out(pool: PgPool) {
 #[test]
 fn the_tool_catalog_matches_its_snapshot() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/tool_catalog.json");
-    let current =
-        serde_json::to_string_pretty(&giftvec::transport::mcp::tool_list()).unwrap() + "\n";
+    let current = serde_json::to_string_pretty(&giftvec::transport::mcp::tool_list(
+        giftvec::tools::Toolsets::ALL,
+    ))
+    .unwrap()
+        + "\n";
     if std::env::var_os("GIFTVEC_UPDATE_SNAPSHOTS").is_some() {
         std::fs::write(path, &current).unwrap();
     }

@@ -1,0 +1,158 @@
+//! What an agent pays for the tool surface: the default listener offers the `agent` toolset
+//! only (kept in tests/data/tool_list_agent.json, its size printed), the ops tools are not
+//! callable there, and `detail: "brief"` products are a fraction of the full ones.
+
+use giftvec::tools::Toolsets;
+use giftvec::tools::views::Detail;
+use giftvec::transport::http::ServeSettings;
+use jsonrpsee::core::client::ClientT;
+use jsonrpsee::http_client::HttpClientBuilder;
+use jsonrpsee::rpc_params;
+use serde_json::{Value, json};
+use sqlx::PgPool;
+
+use crate::server::TestServer;
+
+const AGENT_TOOLS: [&str; 10] = [
+    "search_products",
+    "similar_products",
+    "get_product",
+    "record_event",
+    "upsert_recipient",
+    "get_recipient",
+    "delete_recipient",
+    "recommend_gifts",
+    "explain_recommendation",
+    "diversify",
+];
+
+fn compact_len(value: &Value) -> usize {
+    serde_json::to_string(value).unwrap().len()
+}
+
+#[test]
+fn the_agent_toolset_is_small_and_matches_its_snapshot() {
+    let agent = giftvec::transport::mcp::tool_list(Toolsets::AGENT);
+    let all = giftvec::transport::mcp::tool_list(Toolsets::ALL);
+    let names: Vec<&str> = agent["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, AGENT_TOOLS);
+    let (agent_bytes, all_bytes) = (compact_len(&agent), compact_len(&all));
+    println!("tools/list bytes: agent toolset {agent_bytes}, all tools {all_bytes}");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/tool_list_agent.json"
+    );
+    let current = serde_json::to_string_pretty(&agent).unwrap() + "\n";
+    if std::env::var_os("GIFTVEC_UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(path, &current).unwrap();
+    }
+    assert!(
+        std::fs::read_to_string(path).unwrap_or_default() == current,
+        "the agent tool list changed; review it and run with GIFTVEC_UPDATE_SNAPSHOTS=1"
+    );
+    assert!(agent_bytes < all_bytes);
+}
+
+#[sqlx::test]
+async fn a_default_listener_offers_the_agent_tools_only(pool: PgPool) {
+    let server = TestServer::start(pool, ServeSettings::default()).await;
+    let rpc = HttpClientBuilder::default()
+        .build(server.url("/rpc"))
+        .unwrap();
+    let listed: Value = rpc.request("tools.list", rpc_params![]).await.unwrap();
+    let names: Vec<&str> = listed["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, AGENT_TOOLS);
+    let refused = rpc
+        .request::<Value, _>("embedding_status", rpc_params![])
+        .await
+        .unwrap_err();
+    assert!(
+        refused.to_string().contains("Method not found"),
+        "{refused}"
+    );
+}
+
+#[sqlx::test]
+async fn brief_products_are_small_and_the_same_products(pool: PgPool) {
+    let server = TestServer::start(pool, ServeSettings::default()).await;
+    let rpc = HttpClientBuilder::default()
+        .build(server.url("/rpc"))
+        .unwrap();
+    let call = |tool: &'static str, args: Value| {
+        let rpc = rpc.clone();
+        async move {
+            let mut params = jsonrpsee::core::params::ObjectParams::new();
+            for (k, v) in args.as_object().unwrap() {
+                params.insert(k, v.clone()).unwrap();
+            }
+            rpc.request::<Value, _>(tool, params).await.unwrap()
+        }
+    };
+    for (tool, list, args) in [
+        (
+            "search_products",
+            "results",
+            json!({"query": "gift for a tea lover", "limit": 10}),
+        ),
+        (
+            "recommend_gifts",
+            "recommendations",
+            json!({"context": "my sister loves tea", "limit": 10}),
+        ),
+        (
+            "similar_products",
+            "results",
+            json!({"product_id": "coffee-tea-005", "limit": 10}),
+        ),
+    ] {
+        let full = call(tool, args.clone()).await;
+        let mut brief_args = args.clone();
+        brief_args["detail"] = json!("brief");
+        let brief = call(tool, brief_args).await;
+        let ids = |v: &Value| -> Vec<String> {
+            v[list]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["id"].as_str().unwrap().to_string())
+                .collect()
+        };
+        assert_eq!(
+            ids(&brief),
+            ids(&full),
+            "{tool}: the same products in the same order"
+        );
+        assert_eq!(ids(&full).len(), 10);
+        for item in brief[list].as_array().unwrap() {
+            assert!(
+                item.as_object()
+                    .unwrap()
+                    .keys()
+                    .all(|k| Detail::BRIEF_FIELDS.contains(&k.as_str())),
+                "{item}"
+            );
+            assert!(
+                item["title"].is_string() && item["price"].is_number() && item["score"].is_number()
+            );
+        }
+        let (b, f) = (compact_len(&brief[list]), compact_len(&full[list]));
+        println!(
+            "{tool}: 10 products brief {b} bytes, full {f} bytes ({:.0}%)",
+            100.0 * b as f64 / f as f64
+        );
+        assert!(
+            b * 10 <= f * 4,
+            "{tool}: brief {b} bytes is over 40% of full {f}"
+        );
+    }
+}
