@@ -25,35 +25,31 @@ pub struct Diversify;
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Input {
-    /// The products to re-rank, most relevant first (2 to 200 ids). Give this or `query`.
+    /// The list to re-rank, most relevant first. Give this or query.
     #[serde(default)]
     #[schemars(length(max = MAX_PRODUCTS), inner(length(min = 1, max = MAX_ID_CHARS)))]
     pub product_ids: Vec<String>,
-    /// Relevance of each of `product_ids` (same order and length), higher is better; by
-    /// default relevance falls with position.
+    /// Relevance of each of product_ids (default: falls with position).
     pub scores: Option<Vec<f64>>,
-    /// Instead of ids: a search (as search_products, hybrid) whose top 50 results are
-    /// re-ranked.
+    /// Instead: re-rank the top 50 results of this search.
     #[schemars(length(min = 1, max = MAX_QUERY_CHARS))]
     pub query: Option<String>,
-    /// With `query`: which products may appear.
+    /// With query: hard limits every result meets.
     #[serde(default)]
     pub filters: Filters,
-    /// Relevance against variety, 0 to 1: 1 keeps the relevance order, 0.5 balances, lower
-    /// values favour variety. Default 0.5.
+    /// 1 keeps the relevance order, 0.5 balances (default), lower favours variety.
     #[serde(default = "half")]
     #[schemars(range(min = 0, max = 1))]
     pub lambda: f64,
-    /// How many to return, 1 to 100. Default 10.
+    /// How many to return.
     #[serde(default = "default_limit")]
     #[schemars(range(min = 1, max = MAX_LIMIT))]
     pub limit: u32,
-    /// At most this many results from any one category.
+    /// At most this many from any one category.
     #[schemars(range(min = 1))]
     pub max_per_category: Option<u32>,
-    /// `full` (default): every catalog field of each product; `brief`: id, title, price,
-    /// currency, category, score and reason only (a third of the bytes; get_product has the
-    /// rest).
+    /// brief: id, title, price, currency, category, score, reason only (a third of the size); full
+    /// (default): every field.
     #[serde(default)]
     pub detail: Detail,
 }
@@ -83,12 +79,9 @@ pub struct Output {
 
 impl Tool for Diversify {
     const NAME: &'static str = "diversify";
-    const DESCRIPTION: &'static str = "Re-rank products for variety (maximal marginal \
-        relevance): give product_ids in relevance order (or a query, whose top 50 search \
-        results are used), lambda (1 = keep the order, 0.5 = balanced, lower = more varied), \
-        limit, and optionally max_per_category. Returns the new order with the list's \
-        diversity (mean pairwise cosine distance) and category count before and after. Use it \
-        when a list you are about to show is too samey.";
+    const DESCRIPTION: &'static str = "Re-rank a list of products (product_ids, or a query's results) for variety: \
+        fewer near-duplicates, categories spread, relevance kept as lambda says. Use it \
+        when a list is too samey.";
     const TITLE: &'static str = "Diversify a list";
     const EFFECTS: Effects = Effects::READ_ONLY;
     const TOOLSET: Toolset = Toolset::Agent;

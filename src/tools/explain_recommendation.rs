@@ -26,11 +26,11 @@ pub struct Input {
     /// The product to explain.
     #[schemars(length(min = 1, max = MAX_ID_CHARS))]
     pub product_id: String,
-    /// The `request_id` of the recommend_gifts answer it came from. With it, the other fields
-    /// are ignored and the explanation uses that request's exact scores.
+    /// The request_id of the recommend_gifts answer it came from (then the other fields are not
+    /// needed).
     #[schemars(length(min = 1, max = MAX_ID_CHARS))]
     pub request_id: Option<String>,
-    /// Without request_id: the conversation context, as for recommend_gifts.
+    /// Without request_id: the context, as for recommend_gifts.
     #[schemars(length(min = 1, max = recommend_gifts::MAX_CONTEXT_CHARS))]
     pub context: Option<String>,
     /// Without request_id: the occasion.
@@ -39,7 +39,7 @@ pub struct Input {
     /// Without request_id: the shopper.
     #[schemars(length(min = 1, max = MAX_ID_CHARS))]
     pub user_id: Option<String>,
-    /// Without request_id: a saved recipient (needs user_id).
+    /// Without request_id: a saved recipient.
     #[schemars(length(min = 1, max = MAX_ID_CHARS))]
     pub recipient_id: Option<String>,
     /// Without request_id: an inline recipient.
@@ -108,13 +108,9 @@ pub struct Output {
 
 impl Tool for ExplainRecommendation {
     const NAME: &'static str = "explain_recommendation";
-    const DESCRIPTION: &'static str = "Explain why a product was recommended: pass the \
-        request_id of a recommend_gifts answer and the product_id (or, without request_id, \
-        the same context / user_id / recipient / budget fields as recommend_gifts). Returns \
-        the score and each component's contribution (they add up to the score that ranked \
-        it), the shopper's or recipient's past items that pulled it up, matching interests \
-        and tags, price against budget, whether it was an exploration pick, and a summary \
-        you can quote to the shopper.";
+    const DESCRIPTION: &'static str = "Why a product suits a request: the score's parts (contributions summing to \
+        score) and a summary to quote. Pass the request_id of a recommend_gifts answer, \
+        or the same fields as that call.";
     const TITLE: &'static str = "Explain a recommendation";
     const EFFECTS: Effects = Effects::READ_ONLY;
     const TOOLSET: Toolset = Toolset::Agent;

@@ -16,12 +16,11 @@ pub struct GetProduct;
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Input {
-    /// The product id, as returned by `search_products` or `similar_products`.
+    /// A product id from another tool's result.
     #[schemars(length(min = 1, max = MAX_ID_CHARS))]
     pub product_id: String,
-    /// `full` (default): every catalog field of each product; `brief`: id, title, price,
-    /// currency, category, score and reason only (a third of the bytes; get_product has the
-    /// rest).
+    /// brief: id, title, price, currency, category, score, reason only (a third of the size); full
+    /// (default): every field.
     #[serde(default)]
     pub detail: Detail,
 }
@@ -35,10 +34,8 @@ pub struct Output {
 
 impl Tool for GetProduct {
     const NAME: &'static str = "get_product";
-    const DESCRIPTION: &'static str = "Get one product by its id: title, description, category, \
-        tags, price (in its currency), stock and other catalog attributes. Use it to read the \
-        details of an item found with search_products or similar_products before recommending \
-        it. Fails with not_found for an unknown id.";
+    const DESCRIPTION: &'static str = "One product by id, with every catalog field. Use it to read an item's details \
+        before recommending it.";
     const TITLE: &'static str = "Get a product";
     const EFFECTS: Effects = Effects::READ_ONLY;
     const TOOLSET: Toolset = Toolset::Agent;

@@ -19,7 +19,7 @@ pub struct DeleteRecipient;
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Input {
-    /// The shopping user's id.
+    /// The shopper.
     #[schemars(length(min = 1, max = MAX_ID_CHARS))]
     pub user_id: String,
     /// The recipient's id (from upsert_recipient).

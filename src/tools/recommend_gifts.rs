@@ -28,10 +28,10 @@ pub struct RecommendGifts;
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BudgetInput {
-    /// Lowest price, inclusive (>= 0).
+    /// Lowest price.
     #[schemars(range(min = 0))]
     pub min: Option<f64>,
-    /// Highest price, inclusive (>= min). Prices near 75% of it fit best.
+    /// Highest price (prices near 75% of it fit best).
     #[schemars(range(min = 0))]
     pub max: Option<f64>,
 }
@@ -40,21 +40,21 @@ pub struct BudgetInput {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InlineRecipient {
-    /// What you know about them, e.g. "retired, fishes every weekend" (up to 5,000 characters).
+    /// What you know about them.
     #[serde(default)]
     #[schemars(length(max = 5000))]
     pub description: String,
-    /// Age band, e.g. "60+".
+    /// E.g. "60+".
     #[schemars(length(min = 1, max = 50))]
     pub age_band: Option<String>,
-    /// Relationship to the shopper, e.g. "father".
+    /// E.g. "father".
     #[schemars(length(min = 1, max = 100))]
     pub relationship: Option<String>,
-    /// Interests, e.g. ["fly fishing", "jazz"] (at most 50).
+    /// E.g. ["fly fishing", "jazz"].
     #[serde(default)]
     #[schemars(length(max = 50), inner(length(min = 1, max = 100)))]
     pub interests: Vec<String>,
-    /// Things to avoid (at most 50).
+    /// Things to avoid.
     #[serde(default)]
     #[schemars(length(max = 50), inner(length(min = 1, max = 100)))]
     pub dislikes: Vec<String>,
@@ -64,68 +64,62 @@ pub struct InlineRecipient {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Input {
-    /// Everything learned so far in the conversation about the recipient and what they would
-    /// enjoy, in plain words, e.g. "my dad, turning 60, loves fly fishing and old jazz records"
-    /// (up to 4,000 characters). Give this, an occasion, or a recipient.
+    /// What you know about the recipient and what they would enjoy, in plain words, e.g. "my dad,
+    /// 60, loves fly fishing and jazz". Give this, an occasion, or a recipient.
     #[schemars(length(min = 1, max = MAX_CONTEXT_CHARS))]
     pub context: Option<String>,
-    /// The occasion, e.g. "birthday", "retirement", "housewarming" (up to 200 characters).
+    /// E.g. "birthday", "housewarming".
     #[schemars(length(min = 1, max = 200))]
     pub occasion: Option<String>,
-    /// The shopper's user id: personalises to their taste (from record_event) and leaves out
-    /// what they already bought or dismissed.
+    /// The shopper: personalises, and leaves out what they bought or dismissed.
     #[schemars(length(min = 1, max = MAX_ID_CHARS))]
     pub user_id: Option<String>,
-    /// A recipient saved with upsert_recipient (needs user_id, its owner).
+    /// A recipient saved with upsert_recipient (needs user_id).
     #[schemars(length(min = 1, max = MAX_ID_CHARS))]
     pub recipient_id: Option<String>,
     /// A recipient described inline instead of a saved one.
     pub recipient: Option<InlineRecipient>,
-    /// Budget: every result is priced within it.
+    /// Every result is priced within it.
     pub budget: Option<BudgetInput>,
-    /// Only these categories (exact names, any of them; at most 50).
+    /// Only these categories (exact names).
     #[serde(default)]
     #[schemars(length(max = 50), inner(length(min = 1, max = MAX_CATEGORY_CHARS)))]
     pub categories: Vec<String>,
-    /// Never these categories (at most 50).
+    /// Never these categories.
     #[serde(default)]
     #[schemars(length(max = 50), inner(length(min = 1, max = MAX_CATEGORY_CHARS)))]
     pub exclude_categories: Vec<String>,
-    /// Never these product ids (e.g. already suggested elsewhere), at most 500.
+    /// Never these product ids.
     #[serde(default)]
     #[schemars(length(max = MAX_IDS), inner(length(min = 1, max = MAX_ID_CHARS)))]
     pub exclude_ids: Vec<String>,
-    /// Leave out products the shopper already bought. Default true.
+    /// Leave out what the shopper bought (default true).
     #[serde(default = "yes")]
     pub exclude_purchased: bool,
-    /// Leave out products the shopper dismissed or disliked. Default true.
+    /// Leave out what the shopper dismissed or disliked (default true).
     #[serde(default = "yes")]
     pub exclude_dismissed: bool,
-    /// true (default): only products in stock; false: stock does not matter.
+    /// Only products in stock (default true).
     #[serde(default = "yes")]
     pub in_stock: bool,
-    /// How many gifts, 1 to 100. Default 10.
+    /// How many gifts.
     #[serde(default = "ten")]
     #[schemars(range(min = 1, max = MAX_LIMIT))]
     pub limit: u32,
-    /// 0 to 1: how much to favour variety over pure relevance (0 = strict relevance order;
-    /// 0.5 = clearly varied). Default 0.2.
+    /// 0 = strict relevance, 0.5 = clearly varied (default 0.2).
     #[schemars(range(min = 0, max = 1))]
     pub diversity: Option<f64>,
-    /// 0 to 1: share of the results reserved for ideas outside the shopper's usual categories
-    /// (marked `exploration`). Default 0.
+    /// Share of results from outside the shopper's usual categories (default 0).
     #[schemars(range(min = 0, max = 1))]
     pub exploration: Option<f64>,
-    /// The conversation's id: later calls in the same conversation suggest new products
-    /// instead of repeating earlier ones.
+    /// Later calls with the same id suggest new products, not repeats.
     #[schemars(length(min = 1, max = MAX_ID_CHARS))]
     pub conversation_id: Option<String>,
-    /// The A/B experiment to enrol in (default: the first configured, if any).
+    /// The A/B experiment to enrol in (default: the first configured).
     #[schemars(length(min = 1, max = 64))]
     pub experiment: Option<String>,
-    /// `full` (default): every catalog field of each product; `brief`: id, title, price,
-    /// currency, category, score and reason only (a third of the bytes; get_product has the
-    /// rest).
+    /// brief: id, title, price, currency, category, score, reason only (a third of the size); full
+    /// (default): every field.
     #[serde(default)]
     pub detail: Detail,
 }
@@ -291,16 +285,10 @@ pub async fn to_request(app: &App, input: &Input) -> Result<GiftRequest> {
 
 impl Tool for RecommendGifts {
     const NAME: &'static str = "recommend_gifts";
-    const DESCRIPTION: &'static str = "Recommend gifts: give what you know (context: who it is \
-        for, their interests, the occasion, in plain words), and any of user_id (the shopper: \
-        personalises and skips what they bought or dismissed), recipient_id (a saved \
-        recipient; needs user_id) or an inline recipient, budget {min,max} (a hard limit), \
-        categories / exclude_categories, exclude_ids. Each result has a score, the score's \
-        components (context, recipient, preference similarity; popularity; budget_fit) and a \
-        one-sentence reason you can quote. Use diversity (0-1) for a varied list, exploration \
-        (0-1) to include a few ideas outside the usual categories, and conversation_id so \
-        follow-up calls show new products. Keep the request_id: explain_recommendation tells \
-        why an item was picked, and record_event with it records what the shopper did.";
+    const DESCRIPTION: &'static str = "Gift ideas for a person and occasion. Give context in plain words and any of \
+        user_id, recipient_id or recipient, occasion, budget {min,max}. Returns \
+        recommendations, best first, each with a score and a reason to quote, and a \
+        request_id for explain_recommendation and record_event.";
     const TITLE: &'static str = "Recommend gifts";
     const EFFECTS: Effects = Effects::APPENDS;
     const TOOLSET: Toolset = Toolset::Agent;

@@ -51,27 +51,27 @@ impl EventKind {
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Input {
-    /// The shopper's user id (1 to 128 characters).
+    /// The shopper.
     #[schemars(length(min = 1, max = MAX_ID_CHARS))]
     pub user_id: String,
-    /// The product it concerns (an id from search_products, similar_products, ...).
+    /// The product it concerns.
     #[schemars(length(min = 1, max = MAX_ID_CHARS))]
     pub product_id: String,
-    /// What happened: view, click, add_to_cart, purchase, like, dislike or dismiss.
+    /// What happened.
     pub kind: EventKind,
-    /// The gift recipient it was for, when known (recipient id).
+    /// The recipient it was for, when known.
     #[schemars(length(min = 1, max = MAX_ID_CHARS))]
     pub recipient_id: Option<String>,
     /// The conversation it happened in.
     #[schemars(length(min = 1, max = MAX_ID_CHARS))]
     pub conversation_id: Option<String>,
-    /// The `request_id` of the recommendation it answers, when it came from one.
+    /// The recommend_gifts request_id it answers.
     #[schemars(length(min = 1, max = MAX_ID_CHARS))]
     pub request_id: Option<String>,
-    /// The experiment arm that recommendation was served by.
+    /// The experiment arm of that answer.
     #[schemars(length(min = 1, max = 64))]
     pub experiment_arm: Option<String>,
-    /// Your own id for this event: sending the same id again (a retry) records it once.
+    /// Your id for the event: a retry with the same id counts once.
     #[schemars(length(min = 1, max = MAX_ID_CHARS))]
     pub client_event_id: Option<String>,
 }
@@ -97,12 +97,9 @@ fn check_id(field: &'static str, value: Option<&str>) -> Result<Option<String>> 
 
 impl Tool for RecordEvent {
     const NAME: &'static str = "record_event";
-    const DESCRIPTION: &'static str = "Record what a shopper did with a product: view, click, \
-        add_to_cart, purchase, like, dislike or dismiss. Their taste (preference vector) moves \
-        at once, so the next search_products or recommend_gifts call with their user_id \
-        reflects it; dislike and dismiss push away. Pass the request_id (and experiment_arm) \
-        of the recommendation the event answers, and a client_event_id to make retries count \
-        once. Fails with not_found for an unknown product, storing nothing.";
+    const DESCRIPTION: &'static str = "Record what the shopper did with a product (view, click, add_to_cart, purchase, \
+        like, dislike, dismiss). Their taste updates at once for later calls with their \
+        user_id. Fails with not_found for an unknown product, storing nothing.";
     const TITLE: &'static str = "Record a shopper event";
     const EFFECTS: Effects = Effects::APPENDS;
     const TOOLSET: Toolset = Toolset::Agent;

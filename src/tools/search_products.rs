@@ -23,44 +23,35 @@ pub struct SearchProducts;
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Input {
-    /// The request in natural language, e.g. "something for my dad who loves fishing"
-    /// (1 to 1,000 characters). Put hard constraints such as price into `filters`.
+    /// The request in plain words, e.g. "gift for my dad who loves fishing".
     #[schemars(length(min = 1, max = MAX_QUERY_CHARS))]
     pub query: String,
-    /// How to match: `hybrid` (default; words and meaning fused), `semantic` (meaning only) or
-    /// `keyword` (words only; supports "quoted phrases", or, -exclusion).
+    /// hybrid (default: words and meaning), semantic (meaning only) or keyword (words only; "quoted
+    /// phrases", or, -exclusion).
     #[serde(default)]
     pub mode: Mode,
-    /// How many results, 1 to 100. Default 10.
+    /// How many results.
     #[serde(default = "default_limit")]
     #[schemars(range(min = 1, max = MAX_LIMIT))]
     pub limit: u32,
-    /// Which products may appear (category, price range, stock, exclusions).
+    /// Hard limits every result meets.
     #[serde(default)]
     pub filters: Filters,
-    /// To get the next page: `next_cursor` from the previous result, with every other argument
-    /// unchanged. Pages reach the first 1,000 results.
+    /// next_cursor of the previous page, every other argument unchanged.
     pub cursor: Option<String>,
-    /// Widen the request with similar past searches (and model rewrites, when configured);
-    /// the result lists the expansions used. Semantic and hybrid modes only. Default: the
-    /// server's setting (off unless configured).
+    /// Also search with similar past requests (semantic and hybrid modes).
     pub expand: Option<bool>,
-    /// The shopper's user id: results are re-ranked toward their taste when giftvec has a
-    /// preference vector for them (from their events); otherwise ignored. At most 128
-    /// characters.
+    /// The shopper: re-ranks toward their taste when giftvec knows it.
     #[schemars(length(min = 1, max = MAX_ID_CHARS))]
     pub user_id: Option<String>,
-    /// How much the user's taste counts against the request, 0 to 1 (server default 0.3).
-    /// Raise it when the request is vague and the gift is for the user or someone like them
-    /// ("surprise me"); lower it when shopping for someone with other tastes.
+    /// How much user_id's taste counts (server default 0.3): raise for "surprise me", lower when
+    /// shopping for someone else.
     #[schemars(range(min = 0, max = 1))]
     pub personal_weight: Option<f64>,
-    /// Hybrid mode only: how the keyword and meaning rankings are fused. Leave unset unless
-    /// tuning.
+    /// Hybrid ranking overrides, for tuning only.
     pub fusion: Option<FusionInput>,
-    /// `full` (default): every catalog field of each product; `brief`: id, title, price,
-    /// currency, category, score and reason only (a third of the bytes; get_product has the
-    /// rest).
+    /// brief: id, title, price, currency, category, score, reason only (a third of the size); full
+    /// (default): every field.
     #[serde(default)]
     pub detail: Detail,
 }
@@ -69,14 +60,13 @@ pub struct Input {
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FusionInput {
-    /// Weight of the keyword ranking, 0 to 10 (server default 0.3).
+    /// Weight of the keyword ranking (server default 0.3).
     #[schemars(range(min = 0, max = 10))]
     pub keyword_weight: Option<f64>,
-    /// Weight of the meaning (semantic) ranking, 0 to 10 (default 1).
+    /// Weight of the meaning ranking (default 1).
     #[schemars(range(min = 0, max = 10))]
     pub semantic_weight: Option<f64>,
-    /// The RRF constant, 0 to 1000 (server default 10); larger values flatten rank
-    /// differences.
+    /// Rank fusion constant (server default 10).
     #[schemars(range(min = 0, max = 1000))]
     pub rrf_k: Option<f64>,
 }
@@ -137,13 +127,9 @@ fn log(app: &App, input: &Input, entry: &LogEntry, latency: std::time::Duration)
 
 impl Tool for SearchProducts {
     const NAME: &'static str = "search_products";
-    const DESCRIPTION: &'static str = "Search the product catalog with a natural-language \
-        request (\"cozy gift for a bookworm under 40\"), best matches first, each with a \
-        relevance score. Put hard constraints in filters: category, min_price/max_price (in \
-        the catalog currency), in_stock, exclude_ids. Mode hybrid (default) matches both words \
-        and meaning; if meaning search is unavailable the results are keyword matches and \
-        degraded is true. Use it to find gift candidates; then similar_products for \
-        alternatives and get_product for details. Limit 1-100, default 10.";
+    const DESCRIPTION: &'static str = "Find products for a request in plain words (\"cozy gift for a bookworm\"). Returns \
+        results, best first, each with a score. Put price, category and stock limits in \
+        filters. Then similar_products for alternatives, get_product for all details.";
     const TITLE: &'static str = "Search products";
     const EFFECTS: Effects = Effects::READ_ONLY;
     const TOOLSET: Toolset = Toolset::Agent;

@@ -19,43 +19,35 @@ pub struct SimilarProducts;
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Input {
-    /// Find products similar to this product (its id). Give exactly one of `product_id` and
-    /// `text`. The product itself is never returned.
+    /// Products like this one (never itself). Give product_id or text.
     #[schemars(length(min = 1, max = MAX_ID_CHARS))]
     pub product_id: Option<String>,
-    /// Find products matching this description instead (up to 2,000 characters).
+    /// Products matching this description instead.
     #[schemars(length(min = 1, max = MAX_TEXT_CHARS))]
     pub text: Option<String>,
-    /// How many results, 1 to 100. Default 10.
+    /// How many results.
     #[serde(default = "default_limit")]
     #[schemars(range(min = 1, max = MAX_LIMIT))]
     pub limit: u32,
-    /// Leave out results whose similarity is below this (cosine, -1 to 1; 0.5 keeps close
-    /// matches only).
+    /// Leave out results less similar than this (0.5: close matches only).
     #[schemars(range(min = -1, max = 1))]
     pub min_similarity: Option<f64>,
-    /// Which products may appear (category, price range, stock, exclusions).
+    /// Hard limits every result meets.
     #[serde(default)]
     pub filters: Filters,
-    /// Only products priced within plus or minus this percentage of the source product's
-    /// price, e.g. 25 (needs `product_id`). Combines with `filters.min_price`/`max_price`.
+    /// With product_id: only prices within this many percent of its price.
     #[schemars(range(min = 0, max = 1000))]
     pub price_tolerance_pct: Option<f64>,
-    /// Which categories, relative to the source product (needs `product_id`): `any`
-    /// (default), `same` (only its category) or `other` (never its category: cross-category
-    /// ideas).
+    /// With product_id: any (default), same (its category only) or other (never its category).
     #[serde(default)]
     pub category_scope: CategoryScope,
-    /// How closeness is measured: `cosine` (default), `l2` (Euclidean; score 1/(1+distance))
-    /// or `inner_product` (score = dot product).
+    /// cosine (default), l2 or inner_product.
     #[serde(default)]
     pub metric: Metric,
-    /// To get the next page: `next_cursor` from the previous result, with every other argument
-    /// unchanged. Pages reach the first 1,000 results.
+    /// next_cursor of the previous page, every other argument unchanged.
     pub cursor: Option<String>,
-    /// `full` (default): every catalog field of each product; `brief`: id, title, price,
-    /// currency, category, score and reason only (a third of the bytes; get_product has the
-    /// rest).
+    /// brief: id, title, price, currency, category, score, reason only (a third of the size); full
+    /// (default): every field.
     #[serde(default)]
     pub detail: Detail,
 }
@@ -109,12 +101,8 @@ pub struct Output {
 
 impl Tool for SimilarProducts {
     const NAME: &'static str = "similar_products";
-    const DESCRIPTION: &'static str = "Find products similar to a given product (by \
-        product_id) or to a short description (text), most similar first, with a similarity \
-        score from -1 to 1. Use it for \"more like this\" and \"you might also like\", or to \
-        find alternatives in a price range (price_tolerance_pct) or another category \
-        (filters.exclude_category). Prices are in the catalog currency. Limit 1-100, \
-        default 10.";
+    const DESCRIPTION: &'static str = "Products like a given product (product_id) or matching a description (text), \
+        most similar first, in results. Use it for \"more like this\" and alternatives.";
     const TITLE: &'static str = "Similar products";
     const EFFECTS: Effects = Effects::READ_ONLY;
     const TOOLSET: Toolset = Toolset::Agent;

@@ -17,39 +17,38 @@ pub struct UpsertRecipient;
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Input {
-    /// The shopping user's id (1 to 128 characters); the recipient belongs to them.
+    /// The shopper; the recipient belongs to them.
     #[schemars(length(min = 1, max = MAX_ID_CHARS))]
     pub user_id: String,
-    /// To update a recipient, its id; leave out to create one (the id is returned).
+    /// To update, its id; leave out to create one.
     #[schemars(length(min = 1, max = MAX_ID_CHARS))]
     pub recipient_id: Option<String>,
-    /// How the user calls them, e.g. "my dad" (1 to 200 characters).
+    /// How the user calls them, e.g. "my dad".
     #[schemars(length(min = 1, max = 200))]
     pub name: String,
-    /// What the user told you about them, in their words (up to 5,000 characters), e.g.
-    /// "retired, fishes every weekend, has every gadget already".
+    /// What the user said about them, in their words.
     #[serde(default)]
     #[schemars(length(max = 5000))]
     pub description: String,
-    /// Age band, e.g. "60+" or "teen" (up to 50 characters).
+    /// E.g. "60+" or "teen".
     #[schemars(length(min = 1, max = 50))]
     pub age_band: Option<String>,
-    /// Relationship to the user, e.g. "father", "colleague" (up to 100 characters).
+    /// E.g. "father", "colleague".
     #[schemars(length(min = 1, max = 100))]
     pub relationship: Option<String>,
-    /// Interests, e.g. ["fly fishing", "jazz"] (at most 50, each up to 100 characters).
+    /// E.g. ["fly fishing", "jazz"].
     #[serde(default)]
     #[schemars(length(max = 50), inner(length(min = 1, max = 100)))]
     pub interests: Vec<String>,
-    /// Things to avoid, e.g. ["alcohol"] (at most 50, each up to 100 characters).
+    /// Things to avoid, e.g. ["alcohol"].
     #[serde(default)]
     #[schemars(length(max = 50), inner(length(min = 1, max = 100)))]
     pub dislikes: Vec<String>,
-    /// Products they liked or already own (at most 200 product ids).
+    /// Products they liked or own.
     #[serde(default)]
     #[schemars(length(max = 200), inner(length(min = 1, max = MAX_ID_CHARS)))]
     pub liked_product_ids: Vec<String>,
-    /// Products they would not want (at most 200 product ids).
+    /// Products they would not want.
     #[serde(default)]
     #[schemars(length(max = 200), inner(length(min = 1, max = MAX_ID_CHARS)))]
     pub disliked_product_ids: Vec<String>,
@@ -94,11 +93,9 @@ async fn products(app: &App, field: &'static str, ids: &[String]) -> Result<Vec<
 
 impl Tool for UpsertRecipient {
     const NAME: &'static str = "upsert_recipient";
-    const DESCRIPTION: &'static str = "Save someone the user buys gifts for (\"my dad\"): what \
-        the user said about them, relationship, age band, interests, dislikes, products they \
-        liked or would not want. giftvec builds a profile vector from it for recommend_gifts \
-        (pass recipient_id). Call again with recipient_id to update as you learn more; the \
-        whole profile is replaced, so send every field you want kept.";
+    const DESCRIPTION: &'static str = "Save someone the user buys gifts for, or update them (with recipient_id; the \
+        whole profile is replaced, so send every field to keep). Pass the returned \
+        recipient.id to recommend_gifts.";
     const TITLE: &'static str = "Save a gift recipient";
     const EFFECTS: Effects = Effects {
         read_only: false,

@@ -154,21 +154,21 @@ impl Hit {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Filters {
-    /// Only products of this category (exact name, e.g. "Coffee & Tea").
+    /// Only this category (exact name).
     #[schemars(length(min = 1, max = MAX_CATEGORY_CHARS))]
     pub category: Option<String>,
-    /// Never products of this category.
+    /// Never this category.
     #[schemars(length(min = 1, max = MAX_CATEGORY_CHARS))]
     pub exclude_category: Option<String>,
-    /// Lowest price, inclusive, in the catalog currency.
+    /// Lowest price, in the catalog currency.
     #[schemars(range(min = 0))]
     pub min_price: Option<f64>,
-    /// Highest price, inclusive, in the catalog currency.
+    /// Highest price, in the catalog currency.
     #[schemars(range(min = 0))]
     pub max_price: Option<f64>,
-    /// true: only products in stock; false: only out of stock; absent: both.
+    /// true: in stock only; false: out of stock only.
     pub in_stock: Option<bool>,
-    /// Never these product ids (e.g. what the user already has or has seen), at most 500.
+    /// Never these product ids (e.g. already shown or owned).
     #[serde(default)]
     #[schemars(length(max = MAX_IDS), inner(length(min = 1, max = MAX_ID_CHARS)))]
     pub exclude_ids: Vec<String>,

@@ -110,7 +110,11 @@ pub fn router(app: App, settings: &ServeSettings) -> axum::Router {
     let mcp = StreamableHttpService::new(
         move || Ok(McpServer::new(mcp_app.clone(), toolsets)),
         Arc::new(LocalSessionManager::default()),
+        // Stateless, with plain JSON answers: every tool call is one request and one
+        // response, so no session store grows with the number of clients.
         StreamableHttpServerConfig::default()
+            .with_legacy_session_mode(false)
+            .with_json_response(true)
             .with_allowed_hosts(settings.mcp_allowed_hosts.clone()),
     );
     axum::Router::new()

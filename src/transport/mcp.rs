@@ -5,10 +5,10 @@
 //! internals in it. Resources: the category list and catalog statistics.
 
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
-    ListResourcesResult, ListToolsResult, PaginatedRequestParams, ReadResourceRequestParams,
-    ReadResourceResponse, ReadResourceResult, Resource, ResourceContents, ServerCapabilities,
-    ServerConfig, Tool, ToolAnnotations,
+    CacheScope, CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock,
+    Implementation, ListResourcesResult, ListToolsResult, PaginatedRequestParams,
+    ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult, Resource,
+    ResourceContents, ServerCapabilities, ServerConfig, Tool, ToolAnnotations,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler, ServiceExt};
@@ -20,6 +20,12 @@ use crate::tools::{self, ToolEntry, Toolsets};
 use crate::{Error, store};
 
 const CATEGORIES_URI: &str = "giftvec://catalog/categories";
+/// How long a client may reuse a tool or resource list: it changes only with a new release
+/// or configuration, and is the same for every caller of this listener.
+const LIST_TTL_MS: u64 = 300_000;
+/// How long a client may reuse a catalog resource (categories, statistics): the catalog
+/// changes as the shop's feed does, so a minute old is fresh enough.
+const CATALOG_TTL_MS: u64 = 60_000;
 const STATS_URI: &str = "giftvec://catalog/stats";
 
 const INSTRUCTIONS: &str = "giftvec knows the gift catalog. Start with search_products for a \
@@ -106,9 +112,11 @@ impl ServerHandler for McpServer {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, McpError> {
-        Ok(ListToolsResult::with_all_items(
-            tools::offered(self.toolsets).map(mcp_tool).collect(),
-        ))
+        Ok(
+            ListToolsResult::with_all_items(tools::offered(self.toolsets).map(mcp_tool).collect())
+                .with_ttl_ms(LIST_TTL_MS)
+                .with_cache_scope(CacheScope::Public),
+        )
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {
@@ -150,7 +158,9 @@ impl ServerHandler for McpServer {
                     "Catalog size, products in stock, price range, and embedding coverage per model, as JSON.",
                 )
                 .with_mime_type("application/json"),
-        ]))
+        ])
+        .with_ttl_ms(LIST_TTL_MS)
+        .with_cache_scope(CacheScope::Public))
     }
 
     async fn read_resource(
@@ -178,6 +188,8 @@ impl ServerHandler for McpServer {
         };
         Ok(
             ReadResourceResult::new(vec![ResourceContents::text(body.to_string(), request.uri)])
+                .with_ttl_ms(CATALOG_TTL_MS)
+                .with_cache_scope(CacheScope::Public)
                 .into(),
         )
     }

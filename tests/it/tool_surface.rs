@@ -156,3 +156,59 @@ async fn brief_products_are_small_and_the_same_products(pool: PgPool) {
         );
     }
 }
+
+/// One MCP request over plain HTTP, as a stateless client sends it.
+async fn mcp_post(url: &str, body: Value) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(url)
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-protocol-version", "2025-11-25")
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[sqlx::test]
+async fn mcp_over_http_answers_in_json_without_sessions_and_with_cache_hints(pool: PgPool) {
+    let server = TestServer::start(pool, ServeSettings::default()).await;
+    let url = server.url("/mcp");
+    let init = mcp_post(
+        &url,
+        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-11-25", "capabilities": {},
+            "clientInfo": {"name": "plain-http", "version": "1"}}}),
+    )
+    .await;
+    assert_eq!(init.status(), 200);
+    assert!(
+        init.headers().get("mcp-session-id").is_none(),
+        "no server-side session"
+    );
+    assert!(
+        init.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json")
+    );
+    for (method, ttl) in [("tools/list", 300_000), ("resources/list", 300_000)] {
+        let answer = mcp_post(&url, json!({"jsonrpc": "2.0", "id": 2, "method": method})).await;
+        assert!(
+            answer.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("application/json")
+        );
+        let body: Value = answer.json().await.unwrap();
+        assert_eq!(body["result"]["ttlMs"], ttl, "{method}: {body}");
+        assert_eq!(body["result"]["cacheScope"], "public", "{method}");
+    }
+    let read = mcp_post(
+        &url,
+        json!({"jsonrpc": "2.0", "id": 3, "method": "resources/read",
+               "params": {"uri": "giftvec://catalog/categories"}}),
+    )
+    .await;
+    let body: Value = read.json().await.unwrap();
+    assert_eq!(body["result"]["ttlMs"], 60_000, "{body}");
+}
