@@ -13,6 +13,7 @@ pub mod explain_recommendation;
 pub mod find_similar_queries;
 pub mod get_product;
 pub mod get_recipient;
+mod input_check;
 pub mod recommend_gifts;
 pub mod record_event;
 pub mod result_cache;
@@ -106,7 +107,7 @@ pub struct ToolEntry {
     pub output_schema: Arc<Map<String, Value>>,
     /// The result's schema as tools/list shows it: top-level fields and their types.
     pub listed_output_schema: Arc<Map<String, Value>>,
-    input_check: schema::InputCheck,
+    input_check: input_check::InputCheck,
     invoke: fn(App, Value) -> BoxFuture<'static, Result<Value>>,
 }
 
@@ -137,7 +138,7 @@ fn entry<T: Tool>() -> ToolEntry {
     let input_schema = schema::object_schema::<T::Input>();
     let output_schema = schema::object_schema::<T::Output>();
     ToolEntry {
-        input_check: schema::InputCheck::new(&input_schema),
+        input_check: input_check::InputCheck::new(&input_schema),
         listed_output_schema: Arc::new(schema::listed_output(&output_schema)),
         output_schema: Arc::new(output_schema),
         name: T::NAME,

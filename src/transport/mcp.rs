@@ -2,31 +2,28 @@
 //! annotations; results as structured content plus a text block. Every tool failure (bad
 //! input, not found, upstream down, busy, even an internal fault) is an `isError` result whose
 //! text carries the stable code, the message, the field at fault and what to do next, with no
-//! internals in it. Resources: the category list and catalog statistics.
+//! internals in it. Product results also carry resource links to `giftvec://product/{id}`;
+//! the resources themselves are in `mcp_resources`.
 
 use rmcp::model::{
     CacheScope, CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock,
-    Implementation, ListResourcesResult, ListToolsResult, PaginatedRequestParams,
-    ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult, Resource,
-    ResourceContents, ServerCapabilities, ServerConfig, Tool, ToolAnnotations,
+    Implementation, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult,
+    PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities,
+    ServerConfig, Tool, ToolAnnotations,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler, ServiceExt};
 use serde_json::{Value, json};
 
+use super::mcp_resources as resources;
+use crate::Error;
 use crate::app::App;
 use crate::tools::dispatch::{self, Transport};
 use crate::tools::{self, ToolEntry, Toolsets};
-use crate::{Error, store};
 
-const CATEGORIES_URI: &str = "giftvec://catalog/categories";
 /// How long a client may reuse a tool or resource list: it changes only with a new release
 /// or configuration, and is the same for every caller of this listener.
 const LIST_TTL_MS: u64 = 300_000;
-/// How long a client may reuse a catalog resource (categories, statistics): the catalog
-/// changes as the shop's feed does, so a minute old is fresh enough.
-const CATALOG_TTL_MS: u64 = 60_000;
-const STATS_URI: &str = "giftvec://catalog/stats";
 
 const INSTRUCTIONS: &str = "giftvec knows the gift catalog. Start with search_products for a \
     request in natural language (put budget and category limits in filters), use \
@@ -139,7 +136,12 @@ impl ServerHandler for McpServer {
         };
         let arguments = request.arguments.map(Value::Object).unwrap_or(Value::Null);
         match dispatch::run(&self.app, tool, arguments, Transport::Mcp).await {
-            Ok(value) => Ok(CallToolResult::structured(value).into()),
+            Ok(value) => {
+                let links = resources::product_links(&value);
+                let mut result = CallToolResult::structured(value);
+                result.content.extend(links);
+                Ok(result.into())
+            }
             Err(err) => Ok(failure(&err)),
         }
     }
@@ -149,18 +151,21 @@ impl ServerHandler for McpServer {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, McpError> {
-        Ok(ListResourcesResult::with_all_items(vec![
-            Resource::new(CATEGORIES_URI, "categories")
-                .with_description("Every product category with its number of products, as JSON.")
-                .with_mime_type("application/json"),
-            Resource::new(STATS_URI, "catalog-stats")
-                .with_description(
-                    "Catalog size, products in stock, price range, and embedding coverage per model, as JSON.",
-                )
-                .with_mime_type("application/json"),
-        ])
-        .with_ttl_ms(LIST_TTL_MS)
-        .with_cache_scope(CacheScope::Public))
+        Ok(ListResourcesResult::with_all_items(resources::list())
+            .with_ttl_ms(LIST_TTL_MS)
+            .with_cache_scope(CacheScope::Public))
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, McpError> {
+        Ok(
+            ListResourceTemplatesResult::with_all_items(resources::templates())
+                .with_ttl_ms(LIST_TTL_MS)
+                .with_cache_scope(CacheScope::Public),
+        )
     }
 
     async fn read_resource(
@@ -168,29 +173,6 @@ impl ServerHandler for McpServer {
         request: ReadResourceRequestParams,
         _context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, McpError> {
-        let internal = |_| McpError::internal_error("internal error reading the catalog", None);
-        let body = match request.uri.as_str() {
-            CATEGORIES_URI => {
-                json!({"categories": store::products::categories(&self.app.heavy).await.map_err(internal)?})
-            }
-            STATS_URI => serde_json::to_value(
-                store::products::stats(&self.app.heavy)
-                    .await
-                    .map_err(internal)?,
-            )
-            .map_err(|_| McpError::internal_error("internal error", None))?,
-            other => {
-                return Err(McpError::resource_not_found(
-                    format!("no resource {other:?}; resources/list shows them"),
-                    None,
-                ));
-            }
-        };
-        Ok(
-            ReadResourceResult::new(vec![ResourceContents::text(body.to_string(), request.uri)])
-                .with_ttl_ms(CATALOG_TTL_MS)
-                .with_cache_scope(CacheScope::Public)
-                .into(),
-        )
+        Ok(resources::read(&self.app, &request.uri).await?.into())
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod http;
 pub mod mcp;
+mod mcp_resources;
 pub mod openapi;
 pub mod rest;
 pub mod rpc;

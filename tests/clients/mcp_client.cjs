@@ -5,11 +5,12 @@
 //   node mcp_client.cjs stdio CALLS_JSON -- COMMAND [ARGS...]   # spawns `giftvec mcp`
 //   node mcp_client.cjs http  CALLS_JSON URL [TOKEN]            # streamable HTTP
 //
-// GIFTVEC_TEST_NODE_MODULES names the node_modules folder holding the SDK. CALLS_JSON is a list
-// of {"tool": name, "arguments": {...}}. Prints one JSON object of the same shape as
+// GIFTVEC_TEST_NODE_MODULES names the node_modules folder holding the SDK. CALLS_JSON is
+// {"calls": [{"tool": name, "arguments": {...}}, ...], "reads": [resource URIs]}. Prints one JSON object of the same shape as
 // mcp_client.py: the server info, the listed tools, each call's isError / structuredContent /
 // first text block (or, when the SDK itself refused the result, `thrown`: what the model
-// would have seen instead), and the resources with the text read from each.
+// would have seen instead) and resource links, the resources with the text read from each,
+// the resource templates, and each of `reads` read (or the error the client saw).
 "use strict";
 
 const fs = require("fs");
@@ -37,7 +38,7 @@ function transport(argv) {
   return new StreamableHTTPClientTransport(new URL(url), { requestInit });
 }
 
-async function drive(client, calls) {
+async function drive(client, calls, reads) {
   const tools = await client.listTools();
   const out = {
     server: client.getServerVersion(),
@@ -62,6 +63,7 @@ async function drive(client, calls) {
         is_error: Boolean(result.isError),
         structured: result.structuredContent ?? null,
         text: text ? text.text : null,
+        links: (result.content ?? []).filter((c) => c.type === "resource_link").map((c) => c.uri),
       });
     } catch (err) {
       out.calls.push({ tool: call.tool, thrown: String(err && err.message ? err.message : err) });
@@ -72,16 +74,27 @@ async function drive(client, calls) {
     const read = await client.readResource({ uri: resource.uri });
     out.resources[resource.uri] = JSON.parse(read.contents[0].text);
   }
+  const templates = await client.listResourceTemplates();
+  out.templates = templates.resourceTemplates.map((t) => t.uriTemplate);
+  out.reads = {};
+  for (const uri of reads) {
+    try {
+      const read = await client.readResource({ uri });
+      out.reads[uri] = JSON.parse(read.contents[0].text);
+    } catch (err) {
+      out.reads[uri] = { error: String(err && err.message ? err.message : err) };
+    }
+  }
   return out;
 }
 
 async function main() {
   const argv = process.argv.slice(2);
-  const calls = JSON.parse(fs.readFileSync(argv[1], "utf8"));
+  const { calls, reads } = JSON.parse(fs.readFileSync(argv[1], "utf8"));
   const client = new Client({ name: "giftvec-tests", version: "1.0.0" });
   await client.connect(transport(argv));
   try {
-    process.stdout.write(JSON.stringify(await drive(client, calls)));
+    process.stdout.write(JSON.stringify(await drive(client, calls, reads)));
   } finally {
     await client.close();
   }

@@ -4,10 +4,11 @@
     mcp_client.py stdio  CALLS_JSON  -- COMMAND [ARGS...]   # spawns `giftvec mcp`
     mcp_client.py http   CALLS_JSON  URL [TOKEN]             # streamable HTTP
 
-CALLS_JSON is a list of {"tool": name, "arguments": {...}}. Prints one JSON object: the
-server info, the listed tools (name, annotations, whether schemas are present), each call's
-isError / structuredContent / first text block, and the resources with the text read from
-each.
+CALLS_JSON is {"calls": [{"tool": name, "arguments": {...}}, ...], "reads": [URIs]}. Prints
+one JSON object: the server info, the listed tools (name, annotations, whether schemas are
+present), each call's isError / structuredContent / first text block / resource links, the
+resources with the text read from each, the resource templates, and each of `reads` read (or
+the error the client raised).
 """
 import asyncio
 import json
@@ -22,7 +23,7 @@ def dump(model):
     return model.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
-async def drive(session, calls):
+async def drive(session, calls, reads):
     init = await session.initialize()
     tools = await session.list_tools()
     out = {
@@ -48,22 +49,33 @@ async def drive(session, calls):
             "is_error": bool(result.is_error),
             "structured": result.structured_content,
             "text": text,
+            "links": [str(c.uri) for c in result.content if getattr(c, "type", "") == "resource_link"],
         })
     resources = await session.list_resources()
     for resource in resources.resources:
         read = await session.read_resource(str(resource.uri))
         out["resources"][str(resource.uri)] = json.loads(read.contents[0].text)
+    templates = await session.list_resource_templates()
+    out["templates"] = [t.uri_template for t in templates.resource_templates]
+    out["reads"] = {}
+    for uri in reads:
+        try:
+            read = await session.read_resource(uri)
+            out["reads"][uri] = json.loads(read.contents[0].text)
+        except Exception as err:  # the error the client raised is what the test checks
+            out["reads"][uri] = {"error": str(err)}
     return out
 
 
 async def main():
-    mode, calls = sys.argv[1], json.load(open(sys.argv[2]))
+    mode, spec = sys.argv[1], json.load(open(sys.argv[2]))
+    calls, reads = spec["calls"], spec["reads"]
     if mode == "stdio":
         rest = sys.argv[sys.argv.index("--") + 1:]
         params = StdioServerParameters(command=rest[0], args=rest[1:], env=None)
         async with stdio_client(params) as (read, write):
             async with ClientSession(read, write) as session:
-                result = await drive(session, calls)
+                result = await drive(session, calls, reads)
     else:
         url = sys.argv[3]
         http_client = None
@@ -72,7 +84,7 @@ async def main():
             http_client = create_mcp_http_client(headers={"Authorization": f"Bearer {sys.argv[4]}"})
         async with streamable_http_client(url, http_client=http_client) as streams:
             async with ClientSession(streams[0], streams[1]) as session:
-                result = await drive(session, calls)
+                result = await drive(session, calls, reads)
     json.dump(result, sys.stdout)
 
 

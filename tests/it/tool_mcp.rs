@@ -151,8 +151,22 @@ fn calls() -> Vec<(&'static str, Value, Option<&'static str>)> {
             json!({"user_id": "mcp-shopper", "recipient_id": "mcp-sister"}),
             Some("not_found"),
         ),
+        (
+            "upsert_recipient",
+            json!({"user_id": "mcp-shopper", "recipient_id": "mcp-friend", "name": "my friend"}),
+            None,
+        ),
     ]
 }
+
+/// Resources read through the templates (after the calls): a product, the recipient the last
+/// call saves, then an unknown product and that recipient under another user (private).
+const READS: [&str; 4] = [
+    "giftvec://product/coffee-tea-005",
+    "giftvec://recipient/mcp-shopper/mcp-friend",
+    "giftvec://product/no-such-product",
+    "giftvec://recipient/someone-else/mcp-friend",
+];
 
 /// Every tool's annotations: (name, title, readOnly, destructive, idempotent).
 const ANNOTATIONS: [(&str, &str, bool, bool, bool); 15] = [
@@ -216,7 +230,8 @@ fn drive(client: Client, args: &[&str]) -> Value {
         .into_iter()
         .map(|(tool, arguments, _)| json!({"tool": tool, "arguments": arguments}))
         .collect();
-    std::fs::write(&calls_path, Value::Array(list).to_string()).unwrap();
+    let spec = json!({"calls": list, "reads": READS});
+    std::fs::write(&calls_path, spec.to_string()).unwrap();
     let (program, script) = match client {
         Client::Python => (test_python(), PYTHON_CLIENT),
         Client::TypeScript => ("node".to_string(), NODE_CLIENT),
@@ -369,6 +384,35 @@ fn check(client: Client, result: &Value) {
     assert_eq!(by_tool(24)["results"].as_array().unwrap().len(), 5);
     assert!(by_tool(24)["diversity_after"].as_f64().unwrap() > 0.0);
     assert_eq!(by_tool(26)["experiment"], "mcp-exp");
+    assert_eq!(
+        result["templates"],
+        json!([
+            "giftvec://product/{id}",
+            "giftvec://recipient/{user_id}/{recipient_id}"
+        ])
+    );
+    let reads = &result["reads"];
+    assert_eq!(
+        reads[READS[0]]["product"]["id"], "coffee-tea-005",
+        "{reads}"
+    );
+    assert_eq!(reads[READS[1]]["recipient"]["name"], "my friend", "{reads}");
+    for missing in &READS[2..] {
+        let error = reads[*missing]["error"].as_str().unwrap_or_default();
+        assert!(error.contains("was not found"), "{missing}: {error}");
+    }
+    let links = outcomes[0]["links"].as_array().unwrap();
+    let ids: Vec<String> = by_tool(0)["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| format!("giftvec://product/{}", r["id"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        links,
+        &ids.iter().map(|s| json!(s)).collect::<Vec<_>>(),
+        "a resource link per result"
+    );
     let resources = &result["resources"];
     assert_eq!(resources["giftvec://catalog/stats"]["products"], 78);
     let coverage = &resources["giftvec://catalog/stats"]["embeddings"][0];
