@@ -316,6 +316,7 @@ async fn serve_command(
         .map_err(|e| Error::Setup(format!("cannot listen on {}: {e}", args.listen)))?;
     let settings = transport::http::ServeSettings {
         auth_token: args.auth_token.clone(),
+        ops_token: args.ops_token.clone(),
         max_body_bytes: args.max_body_bytes.max(1024),
         mcp_allowed_hosts: args.mcp_allowed_hosts.clone(),
         shutdown_grace: Duration::from_millis(args.shutdown_grace_ms),

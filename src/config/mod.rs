@@ -390,6 +390,11 @@ pub struct ServeArgs {
     #[arg(long, env = "GIFTVEC_AUTH_TOKEN", hide_env_values = true, value_parser = parse_secret)]
     pub auth_token: Option<SecretString>,
 
+    /// A second bearer token that opens every tool on this listener, whatever
+    /// GIFTVEC_TOOLSETS says (for operators and the eval harness).
+    #[arg(long, env = "GIFTVEC_OPS_TOKEN", hide_env_values = true, value_parser = parse_secret)]
+    pub ops_token: Option<SecretString>,
+
     /// Largest request body in bytes.
     #[arg(long, env = "GIFTVEC_MAX_BODY_BYTES", default_value_t = 1_048_576)]
     pub max_body_bytes: usize,

@@ -11,21 +11,21 @@ use axum::Json;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
-use axum::middleware::{self, Next};
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use axum::serve::ListenerExt;
 use jsonrpsee::server::{Methods, ServerConfig, StopHandle, TowerServiceBuilder};
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde_json::json;
-use subtle::ConstantTimeEq;
 use tokio::net::TcpListener;
 use tower::Service;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 
+use super::auth::{self, Granted, Tokens};
 use super::mcp::McpServer;
 use super::{openapi, rest, rpc};
 use crate::app::App;
@@ -37,6 +37,8 @@ use crate::tools::Toolsets;
 pub struct ServeSettings {
     /// Bearer token every transport requires (health probes exempt); `None` = no auth.
     pub auth_token: Option<SecretString>,
+    /// A second bearer token that opens every tool, whatever `toolsets` says.
+    pub ops_token: Option<SecretString>,
     /// Largest request body, in bytes.
     pub max_body_bytes: usize,
     /// Largest JSON-RPC batch.
@@ -56,6 +58,7 @@ impl Default for ServeSettings {
     fn default() -> Self {
         Self {
             auth_token: None,
+            ops_token: None,
             max_body_bytes: 1024 * 1024,
             max_batch: 50,
             mcp_allowed_hosts: vec!["localhost".into(), "127.0.0.1".into(), "::1".into()],
@@ -72,11 +75,12 @@ pub struct HttpState {
     /// The application.
     pub app: App,
     rpc: Arc<RpcParts>,
-    token: Option<Arc<SecretString>>,
 }
 
 struct RpcParts {
+    /// The listener's toolsets, and every tool (for the ops token).
     methods: Methods,
+    all_methods: Methods,
     builder: TowerServiceBuilder<tower::layer::util::Identity, tower::layer::util::Identity>,
     stop: StopHandle,
     _server: jsonrpsee::server::ServerHandle,
@@ -99,13 +103,18 @@ pub fn router(app: App, settings: &ServeSettings) -> axum::Router {
     let state = HttpState {
         rpc: Arc::new(RpcParts {
             methods: rpc::module(app.clone(), settings.toolsets).into(),
+            all_methods: rpc::module(app.clone(), Toolsets::ALL).into(),
             builder,
             stop,
             _server: server,
         }),
-        token: settings.auth_token.clone().map(Arc::new),
         app: app.clone(),
     };
+    let tokens = Arc::new(Tokens {
+        agent: settings.auth_token.clone().map(Arc::new),
+        ops: settings.ops_token.clone().map(Arc::new),
+        toolsets: settings.toolsets,
+    });
     let (mcp_app, toolsets) = (app.clone(), settings.toolsets);
     let mcp = StreamableHttpService::new(
         move || Ok(McpServer::new(mcp_app.clone(), toolsets)),
@@ -124,7 +133,7 @@ pub fn router(app: App, settings: &ServeSettings) -> axum::Router {
         .route("/metrics", get(metrics))
         .route("/status", get(status_page))
         .merge(rest::routes())
-        .layer(middleware::from_fn_with_state(state.clone(), require_token))
+        .layer(middleware::from_fn_with_state(tokens, auth::require_token))
         .route("/healthz", get(|| async { Json(json!({"status": "ok"})) }))
         .route("/readyz", get(readyz))
         .route("/widget/similar.js", get(widget_script))
@@ -189,10 +198,14 @@ async fn metrics(State(state): State<HttpState>) -> Response {
 
 async fn rpc_handler(State(state): State<HttpState>, request: Request) -> Response {
     let parts = &state.rpc;
+    let methods = match request.extensions().get::<Granted>() {
+        Some(Granted(toolsets)) if *toolsets == Toolsets::ALL => &parts.all_methods,
+        _ => &parts.methods,
+    };
     let mut service = parts
         .builder
         .clone()
-        .build(parts.methods.clone(), parts.stop.clone());
+        .build(methods.clone(), parts.stop.clone());
     match service.call(request).await {
         Ok(response) => response.map(Body::new),
         Err(err) => {
@@ -200,28 +213,6 @@ async fn rpc_handler(State(state): State<HttpState>, request: Request) -> Respon
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }
-}
-
-/// Constant-time check of `Authorization: Bearer <token>`.
-async fn require_token(State(state): State<HttpState>, request: Request, next: Next) -> Response {
-    let Some(token) = &state.token else {
-        return next.run(request).await;
-    };
-    let presented = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or("");
-    if bool::from(presented.as_bytes().ct_eq(token.expose_secret().as_bytes())) {
-        return next.run(request).await;
-    }
-    let body = json!({"error": {"code": "unauthorized", "message": "send Authorization: Bearer <token> (the GIFTVEC_AUTH_TOKEN the sidecar was started with)"}});
-    let mut response = (StatusCode::UNAUTHORIZED, Json(body)).into_response();
-    response
-        .headers_mut()
-        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-    response
 }
 
 /// Ready when the database answers, the schema is current and the embedder can embed. With

@@ -15,6 +15,7 @@ use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler, ServiceExt};
 use serde_json::{Value, json};
 
+use super::auth::Granted;
 use super::mcp_resources as resources;
 use crate::Error;
 use crate::app::App;
@@ -44,8 +45,14 @@ impl McpServer {
         Self { app, toolsets }
     }
 
-    fn offered(&self, name: &str) -> Option<&'static ToolEntry> {
-        tools::find(name).filter(|t| self.toolsets.offers(t.toolset))
+    /// The toolsets this request may use: what its bearer token opened over HTTP, else the
+    /// server's.
+    fn toolsets(&self, context: &RequestContext<RoleServer>) -> Toolsets {
+        context
+            .extensions
+            .get::<axum::http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<Granted>())
+            .map_or(self.toolsets, |granted| granted.0)
     }
 }
 
@@ -107,25 +114,29 @@ impl ServerHandler for McpServer {
     async fn list_tools(
         &self,
         _request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, McpError> {
+        let toolsets = self.toolsets(&context);
         Ok(
-            ListToolsResult::with_all_items(tools::offered(self.toolsets).map(mcp_tool).collect())
+            ListToolsResult::with_all_items(tools::offered(toolsets).map(mcp_tool).collect())
                 .with_ttl_ms(LIST_TTL_MS)
                 .with_cache_scope(CacheScope::Public),
         )
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {
-        self.offered(name).map(mcp_tool)
+        tools::find(name)
+            .filter(|t| self.toolsets.offers(t.toolset))
+            .map(mcp_tool)
     }
 
     async fn call_tool(
         &self,
         request: CallToolRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
-        let Some(tool) = self.offered(&request.name) else {
+        let toolsets = self.toolsets(&context);
+        let Some(tool) = tools::find(&request.name).filter(|t| toolsets.offers(t.toolset)) else {
             return Err(McpError::invalid_params(
                 format!(
                     "there is no tool {:?} here; tools/list shows the tools this server offers",

@@ -1,6 +1,7 @@
 //! Transports: each walks the one tool catalog (`crate::tools`) and maps its stable error codes
 //! once. Domain code never imports from here.
 
+mod auth;
 pub mod http;
 pub mod mcp;
 mod mcp_resources;

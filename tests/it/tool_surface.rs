@@ -212,3 +212,77 @@ async fn mcp_over_http_answers_in_json_without_sessions_and_with_cache_hints(poo
     let body: Value = read.json().await.unwrap();
     assert_eq!(body["result"]["ttlMs"], 60_000, "{body}");
 }
+
+#[sqlx::test]
+async fn the_ops_token_opens_every_tool_on_an_agent_listener(pool: PgPool) {
+    let settings = ServeSettings {
+        auth_token: Some("agent-secret".to_string().into()),
+        ops_token: Some("ops-secret".to_string().into()),
+        ..ServeSettings::default()
+    };
+    let server = TestServer::start(pool, settings).await;
+    let listed = |token: &'static str| {
+        let (rpc, mcp) = (server.url("/rpc"), server.url("/mcp"));
+        async move {
+            let client = reqwest::Client::new();
+            let over_rpc: Value = client
+                .post(rpc)
+                .bearer_auth(token)
+                .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "tools.list"}))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let over_mcp: Value = client
+                .post(mcp)
+                .bearer_auth(token)
+                .header("accept", "application/json, text/event-stream")
+                .header("mcp-protocol-version", "2025-11-25")
+                .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let count = |v: &Value| v["result"]["tools"].as_array().map_or(0, Vec::len);
+            (count(&over_rpc), count(&over_mcp))
+        }
+    };
+    assert_eq!(listed("agent-secret").await, (10, 10));
+    assert_eq!(listed("ops-secret").await, (15, 15));
+    let status = |token: &'static str| {
+        let rpc = server.url("/rpc");
+        async move {
+            let answer: Value = reqwest::Client::new()
+                .post(rpc)
+                .bearer_auth(token)
+                .json(
+                    &json!({"jsonrpc": "2.0", "id": 1, "method": "embedding_status", "params": {}}),
+                )
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            answer
+        }
+    };
+    assert_eq!(
+        status("agent-secret").await["error"]["code"],
+        -32601,
+        "not offered to agents"
+    );
+    assert!(status("ops-secret").await["result"]["models"].is_array());
+    let refused = reqwest::Client::new()
+        .post(server.url("/rpc"))
+        .bearer_auth("wrong")
+        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "tools.list"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+}
