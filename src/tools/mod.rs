@@ -135,7 +135,9 @@ impl ToolEntry {
 }
 
 fn entry<T: Tool>() -> ToolEntry {
-    let input_schema = schema::object_schema::<T::Input>();
+    // The listed schema is the one checked: the same constraints, and a wrong enum value is
+    // told the allowed ones.
+    let input_schema = schema::listed_input(&schema::object_schema::<T::Input>());
     let output_schema = schema::object_schema::<T::Output>();
     ToolEntry {
         input_check: input_check::InputCheck::new(&input_schema),
@@ -146,7 +148,7 @@ fn entry<T: Tool>() -> ToolEntry {
         title: T::TITLE,
         effects: T::EFFECTS,
         toolset: T::TOOLSET,
-        input_schema: Arc::new(schema::listed_input(&input_schema)),
+        input_schema: Arc::new(input_schema),
         invoke: invoke::<T>,
     }
 }

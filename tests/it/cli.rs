@@ -139,8 +139,17 @@ pub(crate) async fn spawn_serve_on(
 
 #[sqlx::test]
 async fn sigterm_lets_in_flight_calls_finish_then_exits(pool: PgPool) {
-    let (mut child, base) =
-        spawn_serve(&pool, &[("GIFTVEC_SHUTDOWN_GRACE_MS", "120000")], false).await;
+    // The call timeout is raised too: on a loaded machine 96 long texts can take over the
+    // default 15 s, and this test is about the shutdown grace, not the timeout.
+    let (mut child, base) = spawn_serve(
+        &pool,
+        &[
+            ("GIFTVEC_SHUTDOWN_GRACE_MS", "120000"),
+            ("GIFTVEC_CALL_TIMEOUT_MS", "120000"),
+        ],
+        false,
+    )
+    .await;
     let client = reqwest::Client::new();
     let texts: Vec<String> = (0..96)
         .map(|i| format!("gift idea {i}: a long description ").repeat(12))

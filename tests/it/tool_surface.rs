@@ -286,3 +286,21 @@ async fn the_ops_token_opens_every_tool_on_an_agent_listener(pool: PgPool) {
         .unwrap();
     assert_eq!(refused.status(), 401);
 }
+
+#[sqlx::test]
+async fn a_wrong_enum_value_is_told_the_allowed_ones(pool: PgPool) {
+    let app = giftvec::app::App::from_pool(pool, &crate::embed_local::local_settings())
+        .await
+        .unwrap();
+    let err = crate::common::call_tool::<Value>(
+        &app,
+        "search_products",
+        json!({"query": "tea", "mode": "fuzzy"}),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        r#"mode: must be one of ["keyword","semantic","hybrid"], got "fuzzy""#
+    );
+}
