@@ -235,3 +235,8 @@ pub fn find(name: &str) -> Option<&'static ToolEntry> {
 pub fn offered(toolsets: Toolsets) -> impl Iterator<Item = &'static ToolEntry> {
     catalog().iter().filter(move |t| toolsets.offers(t.toolset))
 }
+
+/// The tool called `name`, when `toolsets` offer it.
+pub fn find_offered(name: &str, toolsets: Toolsets) -> Option<&'static ToolEntry> {
+    find(name).filter(|t| toolsets.offers(t.toolset))
+}

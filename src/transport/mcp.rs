@@ -125,9 +125,7 @@ impl ServerHandler for McpServer {
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {
-        tools::find(name)
-            .filter(|t| self.toolsets.offers(t.toolset))
-            .map(mcp_tool)
+        tools::find_offered(name, self.toolsets).map(mcp_tool)
     }
 
     async fn call_tool(
@@ -136,7 +134,7 @@ impl ServerHandler for McpServer {
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
         let toolsets = self.toolsets(&context);
-        let Some(tool) = tools::find(&request.name).filter(|t| toolsets.offers(t.toolset)) else {
+        let Some(tool) = tools::find_offered(&request.name, toolsets) else {
             return Err(McpError::invalid_params(
                 format!(
                     "there is no tool {:?} here; tools/list shows the tools this server offers",

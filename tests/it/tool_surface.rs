@@ -26,6 +26,16 @@ const AGENT_TOOLS: [&str; 10] = [
     "diversify",
 ];
 
+/// The tool names of a tools/list answer.
+fn names(listed: &Value) -> Vec<&str> {
+    listed["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect()
+}
+
 fn compact_len(value: &Value) -> usize {
     serde_json::to_string(value).unwrap().len()
 }
@@ -34,13 +44,7 @@ fn compact_len(value: &Value) -> usize {
 fn the_agent_toolset_is_small_and_matches_its_snapshot() {
     let agent = giftvec::transport::mcp::tool_list(Toolsets::AGENT);
     let all = giftvec::transport::mcp::tool_list(Toolsets::ALL);
-    let names: Vec<&str> = agent["tools"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["name"].as_str().unwrap())
-        .collect();
-    assert_eq!(names, AGENT_TOOLS);
+    assert_eq!(names(&agent), AGENT_TOOLS);
     let (agent_bytes, all_bytes) = (compact_len(&agent), compact_len(&all));
     println!("tools/list bytes: agent toolset {agent_bytes}, all tools {all_bytes}");
     let path = concat!(
@@ -65,13 +69,7 @@ async fn a_default_listener_offers_the_agent_tools_only(pool: PgPool) {
         .build(server.url("/rpc"))
         .unwrap();
     let listed: Value = rpc.request("tools.list", rpc_params![]).await.unwrap();
-    let names: Vec<&str> = listed["tools"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["name"].as_str().unwrap())
-        .collect();
-    assert_eq!(names, AGENT_TOOLS);
+    assert_eq!(names(&listed), AGENT_TOOLS);
     let refused = rpc
         .request::<Value, _>("embedding_status", rpc_params![])
         .await
