@@ -4,7 +4,7 @@
 //! |---|---|---|
 //! | `context` | cosine of the product to the agent's `context` text | context |
 //! | `occasion` | cosine of the product to "a gift for <occasion>" | occasion |
-//! | `keyword` | `1 − exp(−r / 0.1)`, `r` = `ts_rank` of the request's words (context and the recipient's interests, OR-ed) | context or interests |
+//! | `keyword` | `1 − exp(−r / 0.1)`, `r` = `ts_rank` of the request's words (context less gift boilerplate, and the recipient's interests, OR-ed) | context or interests |
 //! | `recipient` | cosine of the product to the recipient's profile vector | a recipient with a profile |
 //! | `preference` | cosine of the product to the shopper's preference vector | the user has history |
 //! | `popularity` | `1 − exp(−s / popularity_scale)`, `s` = positive event weight on it in the window | always |

@@ -2,6 +2,7 @@
 //! the shopper's taste and history. Shared by `recommend_gifts` and `explain_recommendation`.
 
 use crate::app::App;
+use crate::search::interpret;
 use crate::store::recipients::{self as stored, Recipient};
 use crate::store::recommendations::{self, CandidateFilters, UserHistory, WithVector};
 use crate::store::{self, Embedding};
@@ -187,7 +188,8 @@ pub async fn resolve(app: &App, req: &GiftRequest) -> Result<Signals> {
         s.recipient = Some(r.clone());
     }
     let interests = s.recipient.as_ref().map(|r| r.interests.join(" "));
-    let words = [req.context.clone(), interests]
+    // The keyword side matches what the request is about, not its gift boilerplate.
+    let words = [req.context.as_deref().map(interpret::keywords), interests]
         .into_iter()
         .flatten()
         .filter(|w| !w.trim().is_empty())

@@ -5,6 +5,7 @@
 pub mod common_terms;
 pub mod expansion;
 pub mod fusion;
+pub mod interpret;
 pub mod personal;
 pub mod products;
 pub mod rewrite;

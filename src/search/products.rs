@@ -57,8 +57,11 @@ pub struct SearchHit {
 /// A search to run.
 #[derive(Debug, Clone)]
 pub struct SearchRequest<'a> {
-    /// The request text.
+    /// The request text (what the meaning side embeds).
     pub query: &'a str,
+    /// The words the keyword side matches: the query, or what query understanding left of it
+    /// (see [`super::interpret`]); empty matches nothing.
+    pub keywords: &'a str,
     /// How to match.
     pub mode: Mode,
     /// How many results (best first) to return.
@@ -136,12 +139,12 @@ pub async fn search(app: &App, request: &SearchRequest<'_>) -> Result<SearchOutc
     let early_keyword = request.mode == Mode::Hybrid && !request.expand;
     let per_source = candidates(request.depth).max(pool);
     let mut outcome = match request.mode {
-        Mode::Keyword => keyword(app, request.query, pool, request.filters, None).await?,
+        Mode::Keyword => keyword(app, request.keywords, pool, request.filters, None).await?,
         mode => {
             let (embedded, prefetched) = if early_keyword {
                 let (embedded, hits) = tokio::join!(
                     embed_query(app, request.query),
-                    keyword_hits(app, request.query, per_source, request.filters),
+                    keyword_hits(app, request.keywords, per_source, request.filters),
                 );
                 (embedded?, Some(hits?))
             } else {
@@ -156,16 +159,20 @@ pub async fn search(app: &App, request: &SearchRequest<'_>) -> Result<SearchOutc
                     match prefetched {
                         Some(hits) => keyword_outcome(hits, pool, Some(reason)),
                         None => {
-                            keyword(app, request.query, pool, request.filters, Some(reason)).await?
+                            keyword(app, request.keywords, pool, request.filters, Some(reason))
+                                .await?
                         }
                     }
                 }
                 Ok(embedding) => {
-                    let expanded = if request.expand {
+                    let mut expanded = if request.expand {
                         expansion::expand(app, request.query, &embedding).await
                     } else {
                         expansion::unexpanded(request.query, &embedding)
                     };
+                    // The keyword side matches the request's own words (as understood) and
+                    // the expansions'.
+                    expanded.text = expanded.text.replacen(request.query, request.keywords, 1);
                     let mut outcome = if mode == Mode::Semantic {
                         semantic(app, &expanded.vector, pool, request.filters).await?
                     } else {
@@ -218,6 +225,9 @@ async fn keyword_hits(
     limit: u32,
     filters: &ProductFilters,
 ) -> Result<Vec<KeywordHit>> {
+    if query.trim().is_empty() {
+        return Ok(Vec::new());
+    }
     let common = common_terms(app).await;
     store::keyword::search(&app.read, query, filters, i64::from(limit), &common).await
 }

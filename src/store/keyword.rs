@@ -38,12 +38,12 @@ const SEARCH: &str = concat!(
      informative AS (
         SELECT p.id, ts_rank(p.search_tsv, q.q)::float8 AS rank, 0 AS tier
         FROM products p, q WHERE p.search_tsv @@ q.g AND p.search_tsv @@ q.q",
-    product_filters!(),
+    product_filters!("$10"),
     "ORDER BY rank DESC, p.id LIMIT $8),
      common_only AS (
         SELECT p.id, ts_rank(p.search_tsv, q.q)::float8 AS rank, 1 AS tier
         FROM products p, q WHERE p.search_tsv @@ q.q AND NOT p.search_tsv @@ q.g",
-    product_filters!(),
+    product_filters!("$10"),
     " AND (SELECT count(*) FROM informative) < $8
         ORDER BY rank DESC, p.id LIMIT $8)
      SELECT ",
@@ -74,6 +74,7 @@ pub async fn search(
         .bind(&filters.exclude_ids)
         .bind(k)
         .bind(common)
+        .bind(filters.excluded_terms_query())
         .fetch_all(pool)
         .await?;
     Ok(rows

@@ -18,16 +18,25 @@ macro_rules! product_columns {
 pub(crate) use product_columns;
 
 /// The product filters of every search, on `products p`, as bound parameters `$2`..`$7`
-/// (category, exclude_category, min_price, max_price, in_stock, exclude_ids), in the order
-/// `ProductFilters` binds them.
+/// (category, exclude_category, min_price, max_price, in_stock, exclude_ids) and the one named
+/// (the excluded terms as a web-search query, or NULL), in the order `ProductFilters` binds
+/// them. An excluded term rules a product out when its title, category or tags have it (the
+/// A and B weights of `search_tsv`; a description that mentions it does not).
 macro_rules! product_filters {
-    () => {
-        " AND ($2::text IS NULL OR p.category = $2)
+    ($terms:literal) => {
+        concat!(
+            " AND ($2::text IS NULL OR p.category = $2)
           AND ($3::text IS NULL OR p.category <> $3)
           AND ($4::float8 IS NULL OR p.price >= $4::numeric)
           AND ($5::float8 IS NULL OR p.price <= $5::numeric)
           AND ($6::bool IS NULL OR p.in_stock = $6)
-          AND p.id <> ALL($7::text[]) "
+          AND p.id <> ALL($7::text[])
+          AND (",
+            $terms,
+            "::text IS NULL OR NOT ts_filter(p.search_tsv, '{a,b}') @@ websearch_to_tsquery('english', ",
+            $terms,
+            ")) "
+        )
     };
 }
 pub(crate) use product_filters;

@@ -32,6 +32,57 @@ pub struct ProductFilters {
     pub in_stock: Option<bool>,
     /// Never these product ids.
     pub exclude_ids: Vec<String>,
+    /// Never products with one of these terms in their title, category or tags.
+    pub exclude_terms: Vec<String>,
+}
+
+impl ProductFilters {
+    /// [`ProductFilters::exclude_terms`] as a bound parameter (see [`excluded_terms_query`]).
+    pub fn excluded_terms_query(&self) -> Option<String> {
+        excluded_terms_query(&self.exclude_terms)
+    }
+}
+
+/// Spellings a catalog may use for a term a shopper rules out ("no jewellery" must also rule
+/// out "jewelry").
+const VARIANTS: &[(&str, &str)] = &[
+    ("jewellery", "jewelry"),
+    ("jewelery", "jewelry"),
+    ("colour", "color"),
+    ("grey", "gray"),
+    ("whisky", "whiskey"),
+    ("aluminium", "aluminum"),
+    ("pyjamas", "pajamas"),
+    ("moisturiser", "moisturizer"),
+];
+
+/// Excluded terms as one `websearch_to_tsquery` text: each term a quoted phrase (with its
+/// other spellings), joined by `or`; `None` without terms. Only letters, digits and spaces of
+/// a term are kept, so no term can carry query syntax.
+pub fn excluded_terms_query(terms: &[String]) -> Option<String> {
+    let mut phrases: Vec<String> = Vec::new();
+    for term in terms {
+        let clean: String = term
+            .chars()
+            .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+            .collect::<String>()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        if clean.is_empty() {
+            continue;
+        }
+        let lower = clean.to_lowercase();
+        for (a, b) in VARIANTS {
+            for (from, to) in [(a, b), (b, a)] {
+                if lower.contains(from) {
+                    phrases.push(format!("\"{}\"", lower.replace(from, to)));
+                }
+            }
+        }
+        phrases.push(format!("\"{lower}\""));
+    }
+    (!phrases.is_empty()).then(|| phrases.join(" or "))
 }
 
 /// How to search.
@@ -85,7 +136,7 @@ fn nearest_sql(model: &EmbeddingModel, metric: Distance) -> String {
     let op = metric.operator();
     let name = sql_literal(&model.name);
     let columns = product_columns!();
-    let filters = product_filters!();
+    let filters = product_filters!("$9");
     format!(
         "WITH nearest AS MATERIALIZED (
             SELECT e.product_id, (e.embedding::vector({d}) {op} $1::vector({d}))::float8 AS distance
@@ -111,7 +162,8 @@ fn arguments(query: &Embedding, options: &SimilarityOptions) -> Result<PgArgumen
         args.add(f.max_price)?;
         args.add(f.in_stock)?;
         args.add(f.exclude_ids.clone())?;
-        args.add(i64::from(options.k))
+        args.add(i64::from(options.k))?;
+        args.add(f.excluded_terms_query())
     })();
     added.map_err(Error::Internal)?;
     Ok(args)

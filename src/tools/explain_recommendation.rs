@@ -154,7 +154,7 @@ impl Tool for ExplainRecommendation {
             ),
         };
         let from_request = served.is_some();
-        let req = recommend_gifts::to_request(app, &request).await?;
+        let (req, _) = recommend_gifts::to_request(app, &request).await?;
         let e = explain::explain(app, &req, strategy, product_id, served).await?;
         Ok(Output {
             price: PriceCheck {

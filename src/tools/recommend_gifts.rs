@@ -14,6 +14,7 @@ use crate::app::App;
 use crate::recommend::gifts;
 use crate::recommend::scoring::Budget;
 use crate::recommend::signals::GiftRequest;
+use crate::search::interpret::{self, Interpretation};
 use crate::store::recipients::Recipient;
 use crate::store::recommendations::CandidateFilters;
 use crate::{Error, Result};
@@ -122,6 +123,9 @@ pub struct Input {
     /// (default): every field.
     #[serde(default)]
     pub detail: Detail,
+    /// Read a price ("about 20 dollars") and exclusions ("not jewellery") in context and apply
+    /// them (default true; budget and the other fields win). false: use context as written.
+    pub interpret: Option<bool>,
 }
 
 fn yes() -> bool {
@@ -180,6 +184,10 @@ pub struct Output {
     /// Things to know about this answer (e.g. no history for the user yet).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// What was read from context and applied (absent when nothing was). Wrong? Set budget, or
+    /// pass interpret false.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interpreted: Option<Interpretation>,
 }
 
 /// A free-text field trimmed, refused when blank (its length is the schema's).
@@ -243,30 +251,51 @@ fn inline(r: &InlineRecipient) -> Result<Recipient> {
     })
 }
 
-/// Checks the input and resolves it into a [`GiftRequest`].
-pub async fn to_request(app: &App, input: &Input) -> Result<GiftRequest> {
+/// Checks the input and resolves it into a [`GiftRequest`], with what was read from its
+/// context (when anything was).
+pub async fn to_request(app: &App, input: &Input) -> Result<(GiftRequest, Option<Interpretation>)> {
     if input.recipient_id.is_some() && input.recipient.is_some() {
         return Err(Error::invalid(
             "recipient",
             "give either recipient_id (a saved recipient) or recipient (described inline), not both",
         ));
     }
-    let budget = budget(input.budget.as_ref())?;
+    let mut budget = budget(input.budget.as_ref())?;
+    let mut context = text("context", input.context.as_deref())?;
+    let mut interpreted = context
+        .as_deref()
+        .filter(|_| input.interpret.unwrap_or(true))
+        .map(interpret::interpret);
+    let mut in_stock = input.in_stock.then_some(true);
+    let mut exclude_terms = Vec::new();
+    if let Some(i) = &mut interpreted {
+        // "in stock" in the text asks for what in_stock (default true) already gives.
+        let mut stock = Some(input.in_stock);
+        i.apply_to(
+            &mut budget.min,
+            &mut budget.max,
+            &mut stock,
+            &mut exclude_terms,
+        );
+        in_stock = stock.filter(|s| *s);
+        context = Some(i.searched_for.clone());
+    }
     let filters = CandidateFilters {
         categories: categories(app, "categories", &input.categories).await?,
         exclude_categories: categories(app, "exclude_categories", &input.exclude_categories)
             .await?,
         min_price: budget.min,
         max_price: budget.max,
-        in_stock: input.in_stock.then_some(true),
+        in_stock,
         exclude_ids: input
             .exclude_ids
             .iter()
             .map(|s| s.trim().to_string())
             .collect(),
+        exclude_terms,
     };
-    Ok(GiftRequest {
-        context: text("context", input.context.as_deref())?,
+    let request = GiftRequest {
+        context,
         occasion: text("occasion", input.occasion.as_deref())?,
         user_id: text("user_id", input.user_id.as_deref())?,
         recipient_id: text("recipient_id", input.recipient_id.as_deref())?,
@@ -280,7 +309,8 @@ pub async fn to_request(app: &App, input: &Input) -> Result<GiftRequest> {
         exploration: input.exploration.unwrap_or(0.0),
         conversation_id: text("conversation_id", input.conversation_id.as_deref())?,
         experiment: text("experiment", input.experiment.as_deref())?,
-    })
+    };
+    Ok((request, interpreted.filter(|i| !i.is_empty())))
 }
 
 impl Tool for RecommendGifts {
@@ -296,7 +326,7 @@ impl Tool for RecommendGifts {
     type Output = Output;
 
     async fn call(app: &App, input: Input) -> Result<Output> {
-        let req = to_request(app, &input).await?;
+        let (req, interpreted) = to_request(app, &input).await?;
         let stored = serde_json::to_value(&input).map_err(|e| Error::Internal(Box::new(e)))?;
         let answer = gifts::recommend(app, &req, stored).await?;
         Ok(Output {
@@ -319,6 +349,7 @@ impl Tool for RecommendGifts {
             personalised: answer.personalised,
             diversity: answer.diversity,
             notes: answer.notes,
+            interpreted,
         })
     }
 }

@@ -9,6 +9,7 @@ use crate::app::App;
 use crate::observe::names;
 use crate::search::expansion::Expansion;
 use crate::search::fusion::RrfParams;
+use crate::search::interpret::{self, Interpretation};
 use crate::search::products::{self as product_search, Mode, SearchRequest};
 use crate::store::queries::{self, SearchLog};
 use crate::{Error, Result};
@@ -54,6 +55,10 @@ pub struct Input {
     /// (default): every field.
     #[serde(default)]
     pub detail: Detail,
+    /// Read prices ("under $50", "about 20 euros"), "in stock" and exclusions ("not a mug") in
+    /// the query and apply them as filters (default true; explicit filters win). false: search
+    /// the query as written.
+    pub interpret: Option<bool>,
 }
 
 /// Reciprocal Rank Fusion overrides: `score = Σ weight / (rrf_k + rank)`.
@@ -104,6 +109,10 @@ pub struct Output {
     /// True when the results were re-ranked for `user_id`'s taste.
     #[serde(default)]
     pub personalised: bool,
+    /// What was read from the query and applied as filters, and the text searched for
+    /// (absent when nothing was read). Wrong? Rephrase, set filters, or pass interpret false.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interpreted: Option<Interpretation>,
 }
 
 /// Records the search for analytics in the background: it never slows or fails the call.
@@ -202,11 +211,28 @@ async fn search(app: &App, input: &Input) -> Result<(Output, LogEntry)> {
         .clone()
         .unwrap_or_default()
         .resolve(app.search.fusion);
-    let filters = resolve_filters(app, &input.filters, "filters.").await?;
+    let mut filters = resolve_filters(app, &input.filters, "filters.").await?;
+    let mut interpreted = input
+        .interpret
+        .unwrap_or(true)
+        .then(|| interpret::interpret(&input.query));
+    if let Some(i) = &mut interpreted {
+        i.apply_to(
+            &mut filters.min_price,
+            &mut filters.max_price,
+            &mut filters.in_stock,
+            &mut filters.exclude_terms,
+        );
+    }
+    let (query, keywords) = match &interpreted {
+        Some(i) => (i.searched_for.clone(), i.keywords()),
+        None => (input.query.clone(), input.query.clone()),
+    };
     let print = cursor::request_fingerprint(SearchProducts::NAME, &input);
     let offset = cursor::offset(input.cursor.as_deref(), &print, limit)?;
     let request = SearchRequest {
-        query: &input.query,
+        query: &query,
+        keywords: &keywords,
         mode: input.mode,
         depth: (offset + limit + 1).min(cursor::MAX_DEPTH),
         filters: &filters,
@@ -249,6 +275,7 @@ async fn search(app: &App, input: &Input) -> Result<(Output, LogEntry)> {
         next_cursor: cursor::next(offset + limit, &print, more),
         expansions: outcome.expansions,
         personalised: outcome.personalised,
+        interpreted: interpreted.filter(|i| !i.is_empty()),
     };
     Ok((output, entry))
 }

@@ -205,6 +205,7 @@ impl Filters {
             max_price: self.max_price,
             in_stock: self.in_stock,
             exclude_ids: self.exclude_ids.clone(),
+            exclude_terms: Vec::new(),
         })
     }
 }

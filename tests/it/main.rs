@@ -12,6 +12,7 @@ mod embed_openai;
 mod events;
 mod fake_openai;
 mod import;
+mod interpret;
 mod mcp_inspector;
 mod metrics;
 mod migrations;

@@ -124,7 +124,7 @@ async fn filters_hold_and_the_ranking_equals_brute_force_scoring(pool: PgPool) {
             "SELECT p.id, ts_rank(p.search_tsv, q.q)::float8 FROM products p,
                     giftvec_keyword_query($1) AS q(q) WHERE p.search_tsv @@ q.q",
         )
-        .bind(context)
+        .bind(giftvec::search::interpret::keywords(context))
         .fetch_all(&pool)
         .await
         .unwrap()

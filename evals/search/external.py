@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""Relevance of search_products and recommend_gifts on a public catalog giftvec did not write
+(evals/external), as a client sees it (JSON-RPC over HTTP), printed as Markdown tables.
+
+    external.py --url http://127.0.0.1:7070/rpc --catalog DIR/vendure.jsonl \
+                --requests evals/external/vendure.requests.jsonl [--name vendure]
+
+Each request is judged by rules written before any tuning (evals/external/*.requests.jsonl):
+grade 2 when the product matches `relevant` (one of the shop's own categories, or a title
+pattern), 1 when it matches `related`, 0 otherwise — and 0 whatever it matches when it breaks
+a constraint the request states (`max_price`, `min_price`, `not_title`). Requests with an odd
+number are the tuning half; the even ones are held out, and only they are printed for a
+configuration whose parameters were tuned.
+
+Metrics: precision@5 (grade >= 1), nDCG@10 (gains 2^grade - 1), MRR of the first grade-2
+result, zero-result rate.
+"""
+import argparse
+import json
+import math
+import re
+import statistics
+import urllib.request
+
+
+class Rpc:
+    def __init__(self, url):
+        self.url, self.next_id = url, 0
+
+    def call(self, method, params):
+        self.next_id += 1
+        body = json.dumps({"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params}).encode()
+        req = urllib.request.Request(self.url, body, {"content-type": "application/json"})
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            reply = json.load(resp)
+        if "error" in reply:
+            raise RuntimeError(f"{method}: {reply['error']}")
+        return reply["result"]
+
+
+def matches(rule, product):
+    if not rule:
+        return False
+    cats = set(product.get("attributes", {}).get("shop_categories", []))
+    if cats & set(rule.get("cats", [])):
+        return True
+    return bool(rule.get("title")) and re.search(rule["title"], product["title"], re.I) is not None
+
+
+def grade(request, product):
+    price = product["price"]
+    if "max_price" in request and price > request["max_price"]:
+        return 0
+    if "min_price" in request and price < request["min_price"]:
+        return 0
+    if "not_title" in request and re.search(request["not_title"], product["title"], re.I):
+        return 0
+    if matches(request["relevant"], product):
+        return 2
+    return 1 if matches(request.get("related"), product) else 0
+
+
+def metrics(ranked, judged):
+    gains = [judged.get(pid, 0) for pid in ranked]
+    dcg = sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(gains[:10]))
+    ideal = sorted(judged.values(), reverse=True)[:10]
+    idcg = sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(ideal))
+    first = next((i for i, g in enumerate(gains) if g == 2), None)
+    return {
+        "p5": sum(1 for g in gains[:5] if g >= 1) / 5,
+        "ndcg10": dcg / idcg if idcg else 0.0,
+        "mrr": 1 / (first + 1) if first is not None else 0.0,
+        "zero": 1.0 if not ranked else 0.0,
+    }
+
+
+def run(rpc, requests, call):
+    rows = [metrics(call(r), r["judged"]) for r in requests]
+    return {k: statistics.mean(row[k] for row in rows) for k in rows[0]}
+
+
+def search(rpc, extra):
+    def call(r):
+        out = rpc.call("search_products", {"query": r["query"], "limit": 10, **extra})
+        return [x["id"] for x in out["results"]]
+    return call
+
+
+def recommend(rpc, extra):
+    def call(r):
+        out = rpc.call("recommend_gifts", {"context": r["query"], "limit": 10, **extra})
+        return [x["id"] for x in out["recommendations"]]
+    return call
+
+
+# (name, tool call, whether its parameters were tuned on this project's data)
+CONFIGURATIONS = [
+    ("keyword only (as written)", lambda rpc: search(rpc, {"mode": "keyword", "interpret": False}), False),
+    ("dense only (as written)", lambda rpc: search(rpc, {"mode": "semantic", "interpret": False}), False),
+    ("hybrid before query understanding", lambda rpc: search(rpc, {"mode": "hybrid", "interpret": False}), True),
+    ("dense only + query understanding", lambda rpc: search(rpc, {"mode": "semantic"}), False),
+    ("search_products default", lambda rpc: search(rpc, {}), True),
+    ("recommend_gifts, context as written", lambda rpc: recommend(rpc, {"interpret": False}), True),
+    ("recommend_gifts default", lambda rpc: recommend(rpc, {}), True),
+]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--url", required=True)
+    ap.add_argument("--catalog", required=True)
+    ap.add_argument("--requests", required=True)
+    ap.add_argument("--name", default="external")
+    args = ap.parse_args()
+    rpc = Rpc(args.url)
+    products = [json.loads(l) for l in open(args.catalog, encoding="utf-8") if l.strip()]
+    requests = [json.loads(l) for l in open(args.requests, encoding="utf-8") if l.strip()]
+    for r in requests:
+        r["judged"] = {p["id"]: g for p in products if (g := grade(r, p))}
+    held = [r for r in requests if int(r["id"][-2:]) % 2 == 0]
+    tune = [r for r in requests if int(r["id"][-2:]) % 2 == 1]
+    print(f"## {args.name}: {len(products)} products, {len(requests)} gift requests "
+          f"({len(held)} held out, {len(tune)} tuning)\n")
+    print("| configuration | half | P@5 | nDCG@10 | MRR | zero-result |")
+    print("|---|---|---|---|---|---|")
+    for name, make, tuned in CONFIGURATIONS:
+        call = make(rpc)
+        for half, subset in [("held-out", held)] + ([] if tuned else [("all", requests)]):
+            m = run(rpc, subset, call)
+            print(f"| {name} | {half} | {m['p5']:.3f} | {m['ndcg10']:.3f} | {m['mrr']:.3f} | {m['zero']:.3f} |")
+    print()
+
+
+if __name__ == "__main__":
+    main()
