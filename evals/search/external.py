@@ -20,22 +20,8 @@ import json
 import math
 import re
 import statistics
-import urllib.request
 
-
-class Rpc:
-    def __init__(self, url):
-        self.url, self.next_id = url, 0
-
-    def call(self, method, params):
-        self.next_id += 1
-        body = json.dumps({"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params}).encode()
-        req = urllib.request.Request(self.url, body, {"content-type": "application/json"})
-        with urllib.request.urlopen(req, timeout=60) as resp:
-            reply = json.load(resp)
-        if "error" in reply:
-            raise RuntimeError(f"{method}: {reply['error']}")
-        return reply["result"]
+from relevance import Rpc
 
 
 def matches(rule, product):

@@ -21,6 +21,12 @@ pub struct SearchArgs {
     #[arg(long, env = "GIFTVEC_SEARCH_RRF_K", default_value_t = 10.0)]
     pub rrf_k: f64,
 
+    /// Hybrid search: how much the categories of the best meaning matches raise candidates of
+    /// the same category (0 turns it off).
+    #[arg(long, env = "GIFTVEC_SEARCH_CATEGORY_VOTE",
+          default_value_t = crate::search::fusion::CATEGORY_VOTE)]
+    pub category_vote: f64,
+
     /// Expand queries with similar past searches (and chat rewrites) unless a call says not to.
     #[arg(long, env = "GIFTVEC_QUERY_EXPANSION", default_value_t = false)]
     pub query_expansion: bool,
@@ -92,6 +98,7 @@ impl SearchArgs {
                 k: self.rrf_k.max(0.0),
                 keyword_weight: self.keyword_weight.max(0.0),
                 semantic_weight: 1.0,
+                category_vote: self.category_vote.max(0.0),
             },
             expand_by_default: self.query_expansion,
             expansion: ExpansionSettings {

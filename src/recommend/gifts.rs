@@ -8,6 +8,7 @@ use std::collections::HashSet;
 use serde_json::Value;
 
 use crate::app::App;
+use crate::search::interpret;
 use crate::store::Product;
 use crate::store::recommendations::{self, ServedItem, ServedRequest};
 use crate::{Error, Result};
@@ -15,7 +16,8 @@ use crate::{Error, Result};
 use super::diversity::{self, Candidate};
 use super::experiments::Strategy;
 use super::exploration;
-use super::scoring::{self, Components};
+use super::reasons;
+use super::scoring::Components;
 use super::signals::{self, GiftRequest, Scored, Signals};
 
 /// One recommended product.
@@ -231,18 +233,19 @@ pub async fn recommend(app: &App, req: &GiftRequest, input: Value) -> Result<Ans
         }
     }
 
+    let words = req.context.as_deref().map(interpret::keywords);
+    let asked = reasons::Asked {
+        words: words.as_deref(),
+        occasion: req.occasion.as_deref(),
+        recipient: s.recipient.as_ref().map(|r| r.name.as_str()),
+        interests: s.recipient.as_ref().map_or(&[], |r| r.interests.as_slice()),
+    };
     let items: Vec<Recommended> = chosen
         .into_iter()
         .map(|(i, explored)| {
             let sc = &pool[i];
             let p = &sc.item.product;
-            let mut reason = scoring::reason(
-                &sc.components,
-                &sc.contributions,
-                p.price,
-                &req.budget,
-                &p.currency,
-            );
+            let mut reason = reasons::reason(&sc.contributions, p, &req.budget, &asked);
             if explored {
                 reason = format!(
                     "Something different ({}, outside the usual categories): {}",

@@ -8,6 +8,7 @@ pub mod explain;
 pub mod exploration;
 pub mod gifts;
 pub mod preference;
+pub mod reasons;
 pub mod recipients;
 pub mod scoring;
 pub mod signals;

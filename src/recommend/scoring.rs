@@ -179,52 +179,6 @@ pub fn combine(
     (contributions.values().sum(), contributions)
 }
 
-/// A short reason built only from the components: the two largest contributions, in words.
-pub fn reason(
-    components: &Components,
-    contributions: &Components,
-    price: f64,
-    budget: &Budget,
-    currency: &str,
-) -> String {
-    let mut top: Vec<(&String, &f64)> = contributions.iter().filter(|(_, c)| **c > 0.0).collect();
-    top.sort_by(|a, b| b.1.total_cmp(a.1));
-    let mut parts: Vec<String> = top
-        .iter()
-        .take(2)
-        .map(|(name, _)| {
-            let v = components.get(*name).copied().unwrap_or_default();
-            match name.as_str() {
-                CONTEXT => format!("matches the request (similarity {v:.2})"),
-                OCCASION => format!("suits the occasion (similarity {v:.2})"),
-                KEYWORD => format!("mentions what was asked for (keyword match {v:.2})"),
-                RECIPIENT => format!("fits the recipient's profile (similarity {v:.2})"),
-                PREFERENCE => format!("close to what the shopper liked before (similarity {v:.2})"),
-                POPULARITY => format!("popular with other shoppers (popularity {v:.2})"),
-                _ => format!("uses the budget well (fit {v:.2})"),
-            }
-        })
-        .collect();
-    if parts.is_empty() {
-        // Nothing contributed positively (e.g. a popularity arm before any events).
-        parts.push(match components.get(CONTEXT) {
-            Some(v) => format!("among the closest to the request (similarity {v:.2})"),
-            None => "among the candidates nearest to the request".to_string(),
-        });
-    }
-    if let Some(max) = budget.max {
-        parts.push(format!(
-            "{price:.2} {currency} is within the {max:.2} budget"
-        ));
-    }
-    let mut text = parts.join("; ");
-    if let Some(first) = text.get_mut(0..1) {
-        first.make_ascii_uppercase();
-    }
-    text.push('.');
-    text
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -253,9 +207,6 @@ mod tests {
         assert_eq!(b.fit(37.5), Some(0.5));
         assert_eq!(b.fit(0.0), Some(0.0));
         assert_eq!(Budget::default().fit(10.0), None);
-        let nothing: Components = [(POPULARITY.to_string(), 0.0)].into();
-        let why = reason(&nothing, &nothing, 10.0, &Budget::default(), "USD");
-        assert_eq!(why, "Among the candidates nearest to the request.");
         assert!((popularity(10.0, 10.0) - (1.0 - (-1f64).exp())).abs() < 1e-12);
     }
 }

@@ -16,7 +16,13 @@ pub struct RrfParams {
     pub keyword_weight: f64,
     /// Weight of the semantic ranking.
     pub semantic_weight: f64,
+    /// How much a candidate's category's share of the meaning matches' vote raises its fused
+    /// score (see [`super::category_vote`]; 0 turns it off).
+    pub category_vote: f64,
 }
+
+/// Default of [`RrfParams::category_vote`]: docs/search.md has the measurement.
+pub const CATEGORY_VOTE: f64 = 1.5;
 
 impl Default for RrfParams {
     fn default() -> Self {
@@ -24,6 +30,7 @@ impl Default for RrfParams {
             k: 10.0,
             keyword_weight: 0.3,
             semantic_weight: 1.0,
+            category_vote: CATEGORY_VOTE,
         }
     }
 }
@@ -88,6 +95,7 @@ mod tests {
             k: 60.0,
             keyword_weight: 1.0,
             semantic_weight: 1.0,
+            category_vote: 0.0,
         };
         let out = rrf(&ids(&["a", "b", "c"]), &ids(&["c", "d", "a"]), params);
         let order: Vec<&str> = out.iter().map(|f| f.id.as_str()).collect();
@@ -107,6 +115,7 @@ mod tests {
             k: 10.0,
             keyword_weight: 0.2,
             semantic_weight: 1.0,
+            category_vote: 0.0,
         };
         let out = rrf(&ids(&["kw"]), &ids(&["sem"]), params);
         assert_eq!(out[0].id, "sem");

@@ -2,6 +2,7 @@
 //! expansion and a personal re-rank, with graceful degradation to keyword search when the
 //! embedder cannot serve.
 
+pub mod category_vote;
 pub mod common_terms;
 pub mod expansion;
 pub mod fusion;

@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::category_vote;
 use super::expansion::{self, Expansion};
 use super::fusion::{RrfParams, rrf};
 use super::personal;
@@ -321,6 +322,11 @@ async fn hybrid(
     };
     let keyword_ids: Vec<String> = keyword.iter().map(|h| h.product.id.clone()).collect();
     let semantic_ids: Vec<String> = semantic.iter().map(|h| h.product.id.clone()).collect();
+    let voters: Vec<String> = semantic
+        .iter()
+        .take(category_vote::VOTERS)
+        .map(|h| h.product.category.clone())
+        .collect();
     let mut products: std::collections::HashMap<String, Product> = semantic
         .into_iter()
         .map(|h| (h.product.id.clone(), h.product))
@@ -330,7 +336,20 @@ async fn hybrid(
                 .map(|h| (h.product.id.clone(), h.product)),
         )
         .collect();
-    let hits = rrf(&keyword_ids, &semantic_ids, fusion)
+    let mut fused = rrf(&keyword_ids, &semantic_ids, fusion);
+    if fusion.category_vote > 0.0 {
+        let shares = category_vote::shares(voters.iter().map(String::as_str));
+        for f in &mut fused {
+            let share = products
+                .get(&f.id)
+                .and_then(|p| shares.get(p.category.as_str()))
+                .copied()
+                .unwrap_or(0.0);
+            f.score = category_vote::boost(f.score, share, fusion.category_vote);
+        }
+        fused.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
+    }
+    let hits = fused
         .into_iter()
         .take(limit as usize)
         .filter_map(|f| {

@@ -74,7 +74,7 @@ pub async fn search(
         .bind(&filters.exclude_ids)
         .bind(k)
         .bind(common)
-        .bind(filters.excluded_terms_query())
+        .bind(filters.excluded_terms())
         .fetch_all(pool)
         .await?;
     Ok(rows

@@ -19,7 +19,7 @@ pub(crate) use product_columns;
 
 /// The product filters of every search, on `products p`, as bound parameters `$2`..`$7`
 /// (category, exclude_category, min_price, max_price, in_stock, exclude_ids) and the one named
-/// (the excluded terms as a web-search query, or NULL), in the order `ProductFilters` binds
+/// (the excluded terms, `giftvec_names_any`), in the order `ProductFilters` binds
 /// them. An excluded term rules a product out when its title, category or tags have it (the
 /// A and B weights of `search_tsv`; a description that mentions it does not).
 macro_rules! product_filters {
@@ -31,9 +31,9 @@ macro_rules! product_filters {
           AND ($5::float8 IS NULL OR p.price <= $5::numeric)
           AND ($6::bool IS NULL OR p.in_stock = $6)
           AND p.id <> ALL($7::text[])
-          AND (",
+          AND (cardinality(",
             $terms,
-            "::text IS NULL OR NOT ts_filter(p.search_tsv, '{a,b}') @@ websearch_to_tsquery('english', ",
+            "::text[]) = 0 OR NOT giftvec_names_any(p.search_tsv, ",
             $terms,
             ")) "
         )

@@ -63,8 +63,7 @@ const FILTERS: &str = " AND (cardinality($2::text[]) = 0 OR p.category = ANY($2)
       AND ($5::float8 IS NULL OR p.price <= $5::numeric)
       AND ($6::bool IS NULL OR p.in_stock = $6)
       AND p.id <> ALL($7::text[])
-      AND ($9::text IS NULL
-           OR NOT ts_filter(p.search_tsv, '{a,b}') @@ websearch_to_tsquery('english', $9)) ";
+      AND (cardinality($9::text[]) = 0 OR NOT giftvec_names_any(p.search_tsv, $9)) ";
 
 /// The `k` products nearest to `query` (cosine) that pass `filters`, with their vectors;
 /// filtered inside the HNSW scan (iterative scan), nearest first.
@@ -103,9 +102,7 @@ pub async fn candidates(
         args.add(filters.in_stock)?;
         args.add(filters.exclude_ids.clone())?;
         args.add(i64::from(k))?;
-        args.add(super::similarity::excluded_terms_query(
-            &filters.exclude_terms,
-        ))
+        args.add(super::similarity::excluded_terms(&filters.exclude_terms))
     })()
     .map_err(Error::Internal)?;
     // Dynamic only in the model's dimension and name, which come from the registry.

@@ -37,9 +37,9 @@ pub struct ProductFilters {
 }
 
 impl ProductFilters {
-    /// [`ProductFilters::exclude_terms`] as a bound parameter (see [`excluded_terms_query`]).
-    pub fn excluded_terms_query(&self) -> Option<String> {
-        excluded_terms_query(&self.exclude_terms)
+    /// [`ProductFilters::exclude_terms`] as bound (see [`excluded_terms`]).
+    pub fn excluded_terms(&self) -> Vec<String> {
+        excluded_terms(&self.exclude_terms)
     }
 }
 
@@ -56,33 +56,35 @@ const VARIANTS: &[(&str, &str)] = &[
     ("moisturiser", "moisturizer"),
 ];
 
-/// Excluded terms as one `websearch_to_tsquery` text: each term a quoted phrase (with its
-/// other spellings), joined by `or`; `None` without terms. Only letters, digits and spaces of
-/// a term are kept, so no term can carry query syntax.
-pub fn excluded_terms_query(terms: &[String]) -> Option<String> {
-    let mut phrases: Vec<String> = Vec::new();
+/// Excluded terms as bound (a `text[]`): each term's letters and digits only, with its other
+/// spellings. The filter (see `product_filters!`) makes each a phrase query that rules out a
+/// product naming it in its title, category or tags, unless the product says it is free of it
+/// ("alcohol" does not rule out "Alcohol-Free Gin", nor "non-alcoholic"); a term of stop words
+/// only rules out nothing.
+pub fn excluded_terms(terms: &[String]) -> Vec<String> {
+    let mut spellings: Vec<String> = Vec::new();
     for term in terms {
-        let clean: String = term
+        let clean = term
             .chars()
             .map(|c| if c.is_alphanumeric() { c } else { ' ' })
             .collect::<String>()
+            .to_lowercase()
             .split_whitespace()
             .collect::<Vec<_>>()
             .join(" ");
         if clean.is_empty() {
             continue;
         }
-        let lower = clean.to_lowercase();
         for (a, b) in VARIANTS {
             for (from, to) in [(a, b), (b, a)] {
-                if lower.contains(from) {
-                    phrases.push(format!("\"{}\"", lower.replace(from, to)));
+                if clean.contains(from) {
+                    spellings.push(clean.replace(from, to));
                 }
             }
         }
-        phrases.push(format!("\"{lower}\""));
+        spellings.push(clean);
     }
-    (!phrases.is_empty()).then(|| phrases.join(" or "))
+    spellings
 }
 
 /// How to search.
@@ -163,7 +165,7 @@ fn arguments(query: &Embedding, options: &SimilarityOptions) -> Result<PgArgumen
         args.add(f.in_stock)?;
         args.add(f.exclude_ids.clone())?;
         args.add(i64::from(options.k))?;
-        args.add(f.excluded_terms_query())
+        args.add(f.excluded_terms())
     })();
     added.map_err(Error::Internal)?;
     Ok(args)

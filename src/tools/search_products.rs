@@ -74,6 +74,10 @@ pub struct FusionInput {
     /// Rank fusion constant (server default 10).
     #[schemars(range(min = 0, max = 1000))]
     pub rrf_k: Option<f64>,
+    /// How much the best meaning matches' categories raise candidates of the same category
+    /// (server default 1.5; 0 turns it off).
+    #[schemars(range(min = 0, max = 10))]
+    pub category_vote: Option<f64>,
 }
 
 impl FusionInput {
@@ -83,6 +87,7 @@ impl FusionInput {
             keyword_weight: self.keyword_weight.unwrap_or(defaults.keyword_weight),
             semantic_weight: self.semantic_weight.unwrap_or(defaults.semantic_weight),
             k: self.rrf_k.unwrap_or(defaults.k),
+            category_vote: self.category_vote.unwrap_or(defaults.category_vote),
         }
     }
 }

@@ -221,3 +221,78 @@ async fn recommend_gifts_reads_the_budget_and_exclusions_in_context(pool: PgPool
     .await;
     assert!(set.recommendations.iter().any(|r| r.product.price > 25.0));
 }
+
+#[sqlx::test]
+async fn an_excluded_term_rules_out_what_names_it_but_not_what_is_free_of_it(pool: PgPool) {
+    use giftvec::store::products::upsert_batch;
+    let mut rows = crate::common::products(7);
+    let items = [
+        ("Alcohol-Free Gin", "Drinks", "A gift"),
+        ("Non-alcoholic Craft Beer", "Drinks", "A gift"),
+        ("Whisky Tasting Set", "Alcohol", "A gift"),
+        ("Jewelry Box", "Storage", "A gift"),
+        ("Silver Bracelet", "Jewelry", "A gift"),
+        (
+            "Herbal Tea Set",
+            "Tea",
+            "A gift with no alcohol, and no jewellery",
+        ),
+        ("Coffee Mugs", "Kitchen", "A gift"),
+    ];
+    for (row, (title, category, description)) in rows.iter_mut().zip(items) {
+        row.title = title.into();
+        row.category = category.into();
+        row.description = description.into();
+        row.tags = vec![];
+    }
+    upsert_batch(&pool, &rows).await.unwrap();
+    let kept = |terms: &[&str]| {
+        let pool = pool.clone();
+        let filters = ProductFilters {
+            exclude_terms: terms.iter().map(|t| t.to_string()).collect(),
+            ..Default::default()
+        };
+        async move {
+            let mut titles: Vec<String> =
+                giftvec::store::keyword::search(&pool, "gift", &filters, 50, &[])
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .map(|h| h.product.title)
+                    .collect();
+            titles.sort();
+            titles
+        }
+    };
+    assert_eq!(kept(&[]).await.len(), 7, "{:?}", kept(&[]).await);
+    // Named in the title or category: out; free of it, or only in a description: kept.
+    assert_eq!(
+        kept(&["alcohol"]).await,
+        [
+            "Alcohol-Free Gin",
+            "Coffee Mugs",
+            "Herbal Tea Set",
+            "Jewelry Box",
+            "Non-alcoholic Craft Beer",
+            "Silver Bracelet"
+        ]
+    );
+    // Either spelling, and plurals, through the stemmer.
+    assert_eq!(
+        kept(&["jewellery", "mug"]).await,
+        [
+            "Alcohol-Free Gin",
+            "Herbal Tea Set",
+            "Non-alcoholic Craft Beer",
+            "Whisky Tasting Set"
+        ]
+    );
+    // Query syntax in a term is only text.
+    assert_eq!(
+        kept(&["'); DROP TABLE products; --", "a & !b | c:*"])
+            .await
+            .len(),
+        7
+    );
+    assert_eq!(kept(&["the", "   "]).await.len(), 7);
+}

@@ -45,14 +45,14 @@ async fn a_zero_keyword_weight_is_pure_semantic_order(pool: PgPool) {
     .unwrap();
     let fused = search(
         &app,
-        json!({"query": query, "limit": 15, "fusion": {"keyword_weight": 0.0}}),
+        json!({"query": query, "limit": 15, "fusion": {"keyword_weight": 0.0, "category_vote": 0.0}}),
     )
     .await
     .unwrap();
     assert_eq!(ids(&fused), ids(&semantic));
     let heavy_keywords = search(
         &app,
-        json!({"query": query, "limit": 15, "fusion": {"keyword_weight": 10.0, "semantic_weight": 0.0}}),
+        json!({"query": query, "limit": 15, "fusion": {"keyword_weight": 10.0, "semantic_weight": 0.0, "category_vote": 0.0}}),
     )
     .await
     .unwrap();
@@ -67,6 +67,43 @@ async fn a_zero_keyword_weight_is_pure_semantic_order(pool: PgPool) {
         ids(&keyword)[..],
         "keyword matches first, in keyword order"
     );
+    // The category vote: the fused (here: semantic) order re-scored by each product's
+    // category's share of the top 10's vote (1/rank), as documented.
+    let voted = search(
+        &app,
+        json!({"query": query, "limit": 15, "fusion": {"keyword_weight": 0.0, "category_vote": 3.0}}),
+    )
+    .await
+    .unwrap();
+    let pool = search(
+        &app,
+        json!({"query": query, "mode": "semantic", "limit": 75}),
+    )
+    .await
+    .unwrap();
+    let mut votes: std::collections::HashMap<&str, f64> = Default::default();
+    for (i, h) in pool.results.iter().take(10).enumerate() {
+        *votes.entry(h.product.category.as_str()).or_default() += 1.0 / (i as f64 + 1.0);
+    }
+    let total: f64 = votes.values().sum();
+    let mut expected: Vec<(f64, String)> = pool
+        .results
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let share = votes
+                .get(h.product.category.as_str())
+                .copied()
+                .unwrap_or(0.0)
+                / total;
+            let rrf = 1.0 / (10.0 + i as f64 + 1.0);
+            (rrf * (1.0 + 3.0 * share), h.product.id.clone())
+        })
+        .collect();
+    expected.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    let expected: Vec<String> = expected.into_iter().take(15).map(|e| e.1).collect();
+    assert_eq!(ids(&voted), expected);
+    assert_ne!(ids(&voted), ids(&semantic), "the vote moved something");
     for (args, message) in [
         (
             json!({"query": "x", "fusion": {"keyword_weight": 11}}),

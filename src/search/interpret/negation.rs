@@ -207,6 +207,15 @@ pub fn exclusions(text: &str) -> Vec<Exclusion> {
         let Some((first, mut end)) = term(text, cue.end()) else {
             continue;
         };
+        let weak = matches!(
+            text[cue.start()..cue.end()].trim().to_lowercase().as_str(),
+            "no" | "without" | "nothing" | "nothing with"
+        );
+        // "no" and "without" also describe the person ("a friend with no garden who wants to
+        // grow herbs"): they rule a product out only when nothing about them says otherwise.
+        if weak && (describes_someone(&text[..cue.start()]) || !ends_cleanly(text, end)) {
+            continue;
+        }
         let mut terms = vec![first];
         // "no alcohol or jewellery", "nothing with nuts, nor dairy".
         while terms.len() < MAX_TERMS {
@@ -229,6 +238,109 @@ pub fn exclusions(text: &str) -> Vec<Exclusion> {
         from = end;
     }
     out
+}
+
+/// Words for a person before "with no …" / "has no …": the phrase then says what they lack.
+const SOMEONE: &[&str] = &[
+    "who",
+    "he",
+    "she",
+    "they",
+    "i",
+    "we",
+    "me",
+    "him",
+    "her",
+    "them",
+    "friend",
+    "dad",
+    "mom",
+    "mum",
+    "father",
+    "mother",
+    "brother",
+    "sister",
+    "son",
+    "daughter",
+    "wife",
+    "husband",
+    "partner",
+    "boyfriend",
+    "girlfriend",
+    "grandma",
+    "grandpa",
+    "grandmother",
+    "grandfather",
+    "uncle",
+    "aunt",
+    "nephew",
+    "niece",
+    "cousin",
+    "colleague",
+    "boss",
+    "teacher",
+    "neighbour",
+    "neighbor",
+    "someone",
+    "somebody",
+    "person",
+    "people",
+    "guy",
+    "man",
+    "woman",
+    "girl",
+    "boy",
+    "kid",
+    "child",
+    "student",
+    "couple",
+    "family",
+    "dweller",
+    "owner",
+    "lover",
+    "fan",
+    "parents",
+];
+
+/// Whether the words before a cue say it is about a person's circumstances ("a friend with",
+/// "who has", "they have").
+fn describes_someone(before: &str) -> bool {
+    let words: Vec<String> = before
+        .split_whitespace()
+        .rev()
+        .take(2)
+        .map(|w| {
+            w.trim_matches(|c: char| !c.is_alphanumeric())
+                .to_lowercase()
+        })
+        .collect();
+    match words.first().map(String::as_str) {
+        Some("has" | "have" | "had" | "having" | "owns" | "got") => true,
+        Some("with") => words.get(1).is_some_and(|w| SOMEONE.contains(&w.as_str())),
+        _ => false,
+    }
+}
+
+/// Whether a term ending at `end` closes its phrase: the end of the text, punctuation, or a
+/// word that joins another request ("or", "and", "please"), not a clause about it ("who …",
+/// "for …").
+fn ends_cleanly(text: &str, end: usize) -> bool {
+    let rest = text[end..].trim_start();
+    match rest.chars().next() {
+        None => true,
+        Some(c) if !c.is_alphanumeric() => true,
+        Some(_) => {
+            let next = rest
+                .split(|c: char| !c.is_alphanumeric())
+                .next()
+                .unwrap_or("")
+                .to_lowercase();
+            matches!(
+                next.as_str(),
+                "or" | "nor" | "and" | "but" | "please" | "thanks"
+            )
+        }
+    }
 }
 
 /// Past one comma after `at` (", or jewellery").

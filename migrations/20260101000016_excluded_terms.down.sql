@@ -1,0 +1,1 @@
+DROP FUNCTION giftvec_names_any(tsvector, text[]);
