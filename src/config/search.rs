@@ -14,7 +14,7 @@ use crate::search::{ChatSettings, ExpansionSettings, SearchSettings};
 #[command(next_help_heading = "Search")]
 pub struct SearchArgs {
     /// Hybrid search: weight of the keyword ranking in the fusion (the semantic ranking's is 1).
-    #[arg(long, env = "GIFTVEC_SEARCH_KEYWORD_WEIGHT", default_value_t = 0.3)]
+    #[arg(long, env = "GIFTVEC_SEARCH_KEYWORD_WEIGHT", default_value_t = 0.5)]
     pub keyword_weight: f64,
 
     /// Hybrid search: the Reciprocal Rank Fusion constant k.

@@ -65,7 +65,7 @@ pub struct Input {
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FusionInput {
-    /// Weight of the keyword ranking (server default 0.3).
+    /// Weight of the keyword ranking (server default 0.5).
     #[schemars(range(min = 0, max = 10))]
     pub keyword_weight: Option<f64>,
     /// Weight of the meaning ranking (default 1).
