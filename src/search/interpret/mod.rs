@@ -261,8 +261,11 @@ fn tidy(work: &str) -> String {
             .replace(" ,", ",")
             .replace(",,", ",")
             .replace(", ,", ",")
+            .replace(" .", ".")
+            .replace(",.", ".")
+            .replace(";.", ".")
             .replace("  ", " ");
-        let trimmed = text.trim_matches(|c: char| c.is_whitespace() || ",;:-–—".contains(c));
+        let trimmed = text.trim_matches(|c: char| c.is_whitespace() || ",;:.-–—".contains(c));
         text = trimmed.to_string();
         for w in DANGLING {
             let lower = text.to_lowercase();

@@ -216,6 +216,14 @@ pub fn exclusions(text: &str) -> Vec<Exclusion> {
         if weak && (describes_someone(&text[..cue.start()]) || !ends_cleanly(text, end)) {
             continue;
         }
+        // "hates candles" rules candles out; "hates the desk setup" asks for a better one.
+        let feeling = matches!(
+            text[cue.start()..cue.end()].trim().to_lowercase().as_str(),
+            "hates" | "hate" | "dislikes" | "dislike"
+        );
+        if feeling && determined(text, cue.end()) {
+            continue;
+        }
         let mut terms = vec![first];
         // "no alcohol or jewellery", "nothing with nuts, nor dairy".
         while terms.len() < MAX_TERMS {
@@ -323,7 +331,7 @@ fn describes_someone(before: &str) -> bool {
 
 /// Whether a term ending at `end` closes its phrase: the end of the text, punctuation, or a
 /// word that joins another request ("or", "and", "please"), not a clause about it ("who …",
-/// "for …").
+/// "for …", "but wants …").
 fn ends_cleanly(text: &str, end: usize) -> bool {
     let rest = text[end..].trim_start();
     match rest.chars().next() {
@@ -335,12 +343,20 @@ fn ends_cleanly(text: &str, end: usize) -> bool {
                 .next()
                 .unwrap_or("")
                 .to_lowercase();
-            matches!(
-                next.as_str(),
-                "or" | "nor" | "and" | "but" | "please" | "thanks"
-            )
+            matches!(next.as_str(), "or" | "nor" | "and" | "please" | "thanks")
         }
     }
+}
+
+/// Whether the phrase from `at` opens with a determiner ("the", "his", "their" …): a
+/// particular thing, not a kind of product.
+fn determined(text: &str, at: usize) -> bool {
+    next_word(text, at).is_some_and(|w| {
+        matches!(
+            word(text, w).as_str(),
+            "the" | "his" | "her" | "their" | "my" | "our" | "your" | "its" | "this" | "that"
+        )
+    })
 }
 
 /// Past one comma after `at` (", or jewellery").
