@@ -44,9 +44,9 @@ pub struct Expanded {
     pub text: String,
 }
 
-/// Expands `query` (whose embedding is `embedding`). Never fails the search: a source that
-/// cannot answer is skipped and logged.
-pub async fn expand(app: &App, query: &str, embedding: &Embedding) -> Expanded {
+/// Expands `query` (whose embedding is `embedding`; `keywords` are its words for the keyword
+/// side). Never fails the search: a source that cannot answer is skipped and logged.
+pub async fn expand(app: &App, query: &str, keywords: &str, embedding: &Embedding) -> Expanded {
     let settings = &app.search.expansion;
     let mut expansions = past_queries(app, query, embedding).await;
     if let Some(chat) = &settings.chat {
@@ -60,19 +60,19 @@ pub async fn expand(app: &App, query: &str, embedding: &Embedding) -> Expanded {
         }
     }
     if expansions.is_empty() {
-        return unexpanded(query, embedding);
+        return unexpanded(keywords, embedding);
     }
     let texts: Vec<String> = expansions.iter().map(|e| e.query.clone()).collect();
     let vectors: Vec<Embedding> = match app.embedder.embed(&texts).await {
         Ok(out) => out.items.into_iter().map(|i| i.embedding).collect(),
         Err(err) => {
             tracing::warn!(error = %err, "could not embed expansions; searching without");
-            return unexpanded(query, embedding);
+            return unexpanded(keywords, embedding);
         }
     };
     Expanded {
         vector: blend(embedding, &vectors, settings.vector_weight),
-        text: std::iter::once(query.to_string())
+        text: std::iter::once(keywords.to_string())
             .chain(texts)
             .collect::<Vec<_>>()
             .join(" "),
@@ -80,12 +80,12 @@ pub async fn expand(app: &App, query: &str, embedding: &Embedding) -> Expanded {
     }
 }
 
-/// The request as it is: no expansions.
-pub fn unexpanded(query: &str, embedding: &Embedding) -> Expanded {
+/// The request as it is (`keywords`, its words for the keyword side): no expansions.
+pub fn unexpanded(keywords: &str, embedding: &Embedding) -> Expanded {
     Expanded {
         expansions: Vec::new(),
         vector: embedding.clone(),
-        text: query.to_string(),
+        text: keywords.to_string(),
     }
 }
 

@@ -166,14 +166,11 @@ pub async fn search(app: &App, request: &SearchRequest<'_>) -> Result<SearchOutc
                     }
                 }
                 Ok(embedding) => {
-                    let mut expanded = if request.expand {
-                        expansion::expand(app, request.query, &embedding).await
+                    let expanded = if request.expand {
+                        expansion::expand(app, request.query, request.keywords, &embedding).await
                     } else {
-                        expansion::unexpanded(request.query, &embedding)
+                        expansion::unexpanded(request.keywords, &embedding)
                     };
-                    // The keyword side matches the request's own words (as understood) and
-                    // the expansions'.
-                    expanded.text = expanded.text.replacen(request.query, request.keywords, 1);
                     let mut outcome = if mode == Mode::Semantic {
                         semantic(app, &expanded.vector, pool, request.filters).await?
                     } else {

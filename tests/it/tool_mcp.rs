@@ -27,7 +27,7 @@ fn calls() -> Vec<(&'static str, Value, Option<&'static str>)> {
     vec![
         (
             "search_products",
-            json!({"query": "gift for a coffee lover", "limit": 3}),
+            json!({"query": "gift for a coffee lover under $60, not a mug", "limit": 3}),
             None,
         ),
         (
@@ -349,6 +349,20 @@ fn check(client: Client, result: &Value) {
     let by_tool = |i: usize| &outcomes[i]["structured"];
     assert_eq!(by_tool(0)["results"].as_array().unwrap().len(), 3);
     assert_eq!(by_tool(0)["results"][0]["category"], "Coffee & Tea");
+    // What the request said, read and applied, as the client hands it over.
+    assert_eq!(by_tool(0)["interpreted"]["max_price"], 60.0);
+    assert_eq!(by_tool(0)["interpreted"]["excluded_terms"], json!(["mug"]));
+    for hit in by_tool(0)["results"].as_array().unwrap() {
+        assert!(hit["price"].as_f64().unwrap() <= 60.0, "{hit}");
+        assert!(
+            !hit["title"]
+                .as_str()
+                .unwrap()
+                .to_lowercase()
+                .contains("mug"),
+            "{hit}"
+        );
+    }
     let bad_limit = error_of(&outcomes[1]);
     assert_eq!(bad_limit["field"], "limit");
     assert!(
@@ -497,7 +511,9 @@ async fn mcp_over_streamable_http_and_stdio_with_the_python_sdk(pool: PgPool) {
         .build(server.url("/rpc"))
         .unwrap();
     let mut params = jsonrpsee::core::params::ObjectParams::new();
-    params.insert("query", "gift for a coffee lover").unwrap();
+    params
+        .insert("query", "gift for a coffee lover under $60, not a mug")
+        .unwrap();
     params.insert("limit", 3).unwrap();
     let via_rpc: Value = rpc.request("search_products", params).await.unwrap();
     assert_eq!(via_rpc, over_http["calls"][0]["structured"]);
