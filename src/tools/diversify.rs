@@ -30,12 +30,15 @@ pub struct Input {
     #[schemars(length(max = MAX_PRODUCTS), inner(length(min = 1, max = MAX_ID_CHARS)))]
     pub product_ids: Vec<String>,
     /// Relevance of each of product_ids (default: falls with position).
+    #[schemars(extend("x-advanced" = true))]
     pub scores: Option<Vec<f64>>,
-    /// Instead: re-rank the top 50 results of this search.
+    /// Instead: re-rank the top 50 search_products results for this request (prices and
+    /// exclusions in it apply).
     #[schemars(length(min = 1, max = MAX_QUERY_CHARS))]
     pub query: Option<String>,
     /// With query: hard limits every result meets.
     #[serde(default)]
+    #[schemars(extend("x-advanced" = true))]
     pub filters: Filters,
     /// 1 keeps the relevance order, 0.5 balances (default), lower favours variety.
     #[serde(default = "half")]
@@ -48,8 +51,7 @@ pub struct Input {
     /// At most this many from any one category.
     #[schemars(range(min = 1))]
     pub max_per_category: Option<u32>,
-    /// brief: id, title, price, currency, category, score, reason only (a third of the size); full
-    /// (default): every field.
+    /// brief: id, title, price, currency, category, score, reason; full: every field.
     #[serde(default)]
     pub detail: Detail,
 }
@@ -79,9 +81,9 @@ pub struct Output {
 
 impl Tool for Diversify {
     const NAME: &'static str = "diversify";
-    const DESCRIPTION: &'static str = "Re-rank a list of products (product_ids, or a query's results) for variety: \
-        fewer near-duplicates, categories spread, relevance kept as lambda says. Use it \
-        when a list is too samey.";
+    const DESCRIPTION: &'static str = "Re-rank products (product_ids, or a query's \
+        results) for variety: fewer near-duplicates, categories spread, relevance kept as \
+        lambda says.";
     const TITLE: &'static str = "Diversify a list";
     const EFFECTS: Effects = Effects::READ_ONLY;
     const TOOLSET: Toolset = Toolset::Agent;

@@ -26,25 +26,29 @@ pub struct Input {
     /// The product to explain.
     #[schemars(length(min = 1, max = MAX_ID_CHARS))]
     pub product_id: String,
-    /// The request_id of the recommend_gifts answer it came from (then the other fields are not
-    /// needed).
+    /// The request_id of the recommend_gifts answer it came from.
     #[schemars(length(min = 1, max = MAX_ID_CHARS))]
     pub request_id: Option<String>,
-    /// Without request_id: the context, as for recommend_gifts.
+    /// Without request_id: the request, as recommend_gifts' context.
     #[schemars(length(min = 1, max = recommend_gifts::MAX_CONTEXT_CHARS))]
     pub context: Option<String>,
-    /// Without request_id: the occasion.
+    /// The occasion.
     #[schemars(length(min = 1, max = 200))]
+    #[schemars(extend("x-advanced" = true))]
     pub occasion: Option<String>,
-    /// Without request_id: the shopper.
+    /// The shopper.
     #[schemars(length(min = 1, max = MAX_ID_CHARS))]
+    #[schemars(extend("x-advanced" = true))]
     pub user_id: Option<String>,
-    /// Without request_id: a saved recipient.
+    /// A saved recipient.
     #[schemars(length(min = 1, max = MAX_ID_CHARS))]
+    #[schemars(extend("x-advanced" = true))]
     pub recipient_id: Option<String>,
-    /// Without request_id: an inline recipient.
+    /// An inline recipient.
+    #[schemars(extend("x-advanced" = true))]
     pub recipient: Option<InlineRecipient>,
-    /// Without request_id: the budget.
+    /// The budget.
+    #[schemars(extend("x-advanced" = true))]
     pub budget: Option<BudgetInput>,
 }
 
@@ -108,9 +112,9 @@ pub struct Output {
 
 impl Tool for ExplainRecommendation {
     const NAME: &'static str = "explain_recommendation";
-    const DESCRIPTION: &'static str = "Why a product suits a request: the score's parts (contributions summing to \
-        score) and a summary to quote. Pass the request_id of a recommend_gifts answer, \
-        or the same fields as that call.";
+    const DESCRIPTION: &'static str = "Why a product suits a request: contributions \
+        summing to score, and a summary to quote. Pass a recommend_gifts request_id, or the \
+        request in context.";
     const TITLE: &'static str = "Explain a recommendation";
     const EFFECTS: Effects = Effects::READ_ONLY;
     const TOOLSET: Toolset = Toolset::Agent;

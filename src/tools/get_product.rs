@@ -19,8 +19,7 @@ pub struct Input {
     /// A product id from another tool's result.
     #[schemars(length(min = 1, max = MAX_ID_CHARS))]
     pub product_id: String,
-    /// brief: id, title, price, currency, category, score, reason only (a third of the size); full
-    /// (default): every field.
+    /// brief: id, title, price, currency, category, score, reason; full: every field.
     #[serde(default)]
     pub detail: Detail,
 }
@@ -34,8 +33,8 @@ pub struct Output {
 
 impl Tool for GetProduct {
     const NAME: &'static str = "get_product";
-    const DESCRIPTION: &'static str = "One product by id, with every catalog field. Use it to read an item's details \
-        before recommending it.";
+    const DESCRIPTION: &'static str = "One product by id with every catalog field, \
+        to read before recommending it.";
     const TITLE: &'static str = "Get a product";
     const EFFECTS: Effects = Effects::READ_ONLY;
     const TOOLSET: Toolset = Toolset::Agent;

@@ -43,10 +43,8 @@ pub struct Deleted {
 
 impl Tool for GetRecipient {
     const NAME: &'static str = "get_recipient";
-    const DESCRIPTION: &'static str = "Read a saved gift recipient of the user (name, \
-        description, relationship, age band, interests, dislikes, liked and disliked products) \
-        to recall what is known before recommending. Fails with not_found when the user has no \
-        recipient with that id.";
+    const DESCRIPTION: &'static str = "A saved gift recipient of the user: profile, \
+        interests, dislikes, liked products.";
     const TITLE: &'static str = "Get a gift recipient";
     const EFFECTS: Effects = Effects::READ_ONLY;
     const TOOLSET: Toolset = Toolset::Agent;
@@ -63,9 +61,7 @@ impl Tool for GetRecipient {
 
 impl Tool for DeleteRecipient {
     const NAME: &'static str = "delete_recipient";
-    const DESCRIPTION: &'static str = "Delete a saved gift recipient of the user and its \
-        profile vector (when the user asks to forget them). Fails with not_found when the user \
-        has no recipient with that id.";
+    const DESCRIPTION: &'static str = "Forget a saved gift recipient of the user.";
     const TITLE: &'static str = "Delete a gift recipient";
     const EFFECTS: Effects = Effects {
         read_only: false,

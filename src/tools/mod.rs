@@ -100,9 +100,12 @@ pub struct ToolEntry {
     pub effects: Effects,
     /// Who it is for.
     pub toolset: Toolset,
-    /// JSON Schema of the arguments as tools/list shows it (an object schema, subschemas
-    /// inlined, every constraint the validation enforces).
+    /// JSON Schema of the arguments as tools/list shows it where the ops tools are offered
+    /// (an object schema, subschemas inlined, every constraint the validation enforces).
     pub input_schema: Arc<Map<String, Value>>,
+    /// The same without the advanced fields (fusion overrides, metric, experiment, ...): what
+    /// an agent listener shows. Those fields are still accepted there.
+    pub agent_input_schema: Arc<Map<String, Value>>,
     /// JSON Schema of the result, every field documented (the OpenAPI document shows it).
     pub output_schema: Arc<Map<String, Value>>,
     /// The result's schema as tools/list shows it: top-level fields and their types.
@@ -112,11 +115,22 @@ pub struct ToolEntry {
 }
 
 impl ToolEntry {
+    /// The input schema that `toolsets` show: every field where the ops tools are offered,
+    /// the agent's fields otherwise.
+    pub fn listed_input_schema(&self, toolsets: Toolsets) -> &Arc<Map<String, Value>> {
+        if toolsets.offers(Toolset::Ops) {
+            &self.input_schema
+        } else {
+            &self.agent_input_schema
+        }
+    }
+
     /// Checks `arguments` (a JSON object) against the input schema, parses them, runs the
     /// tool, serialises the result. Bad arguments become [`Error::InvalidInput`] naming the
-    /// field and the limit the schema declares.
+    /// field and the limit the schema declares; a `null` argument counts as absent.
     pub fn call(&self, app: App, arguments: Value) -> BoxFuture<'static, Result<Value>> {
-        let checked = arguments_object(arguments).and_then(|arguments| {
+        let checked = arguments_object(arguments).and_then(|mut arguments| {
+            schema::drop_nulls(&mut arguments);
             self.input_check.check(&arguments)?;
             Ok(arguments)
         });
@@ -137,7 +151,8 @@ impl ToolEntry {
 fn entry<T: Tool>() -> ToolEntry {
     // The listed schema is the one checked: the same constraints, and a wrong enum value is
     // told the allowed ones.
-    let input_schema = schema::listed_input(&schema::object_schema::<T::Input>());
+    let generated = schema::object_schema::<T::Input>();
+    let input_schema = schema::listed_input(&generated);
     let output_schema = schema::object_schema::<T::Output>();
     ToolEntry {
         input_check: input_check::InputCheck::new(&input_schema),
@@ -149,6 +164,7 @@ fn entry<T: Tool>() -> ToolEntry {
         effects: T::EFFECTS,
         toolset: T::TOOLSET,
         input_schema: Arc::new(input_schema),
+        agent_input_schema: Arc::new(schema::agent_input(&generated)),
         invoke: invoke::<T>,
     }
 }

@@ -65,8 +65,8 @@ pub struct InlineRecipient {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Input {
-    /// What you know about the recipient and what they would enjoy, in plain words, e.g. "my dad,
-    /// 60, loves fly fishing and jazz". Give this, an occasion, or a recipient.
+    /// The recipient and what they enjoy, in plain words, e.g. "my dad, 60, loves fly fishing
+    /// and jazz". Give this, an occasion, or a recipient.
     #[schemars(length(min = 1, max = MAX_CONTEXT_CHARS))]
     pub context: Option<String>,
     /// E.g. "birthday", "housewarming".
@@ -94,13 +94,15 @@ pub struct Input {
     #[serde(default)]
     #[schemars(length(max = MAX_IDS), inner(length(min = 1, max = MAX_ID_CHARS)))]
     pub exclude_ids: Vec<String>,
-    /// Leave out what the shopper bought (default true).
+    /// Leave out what the shopper bought.
     #[serde(default = "yes")]
+    #[schemars(extend("x-advanced" = true))]
     pub exclude_purchased: bool,
-    /// Leave out what the shopper dismissed or disliked (default true).
+    /// Leave out what the shopper dismissed or disliked.
     #[serde(default = "yes")]
+    #[schemars(extend("x-advanced" = true))]
     pub exclude_dismissed: bool,
-    /// Only products in stock (default true).
+    /// Only products in stock.
     #[serde(default = "yes")]
     pub in_stock: bool,
     /// How many gifts.
@@ -111,20 +113,19 @@ pub struct Input {
     #[schemars(range(min = 0, max = 1))]
     pub diversity: Option<f64>,
     /// Share of results from outside the shopper's usual categories (default 0).
-    #[schemars(range(min = 0, max = 1))]
+    #[schemars(range(min = 0, max = 1), extend("x-advanced" = true))]
     pub exploration: Option<f64>,
     /// Later calls with the same id suggest new products, not repeats.
     #[schemars(length(min = 1, max = MAX_ID_CHARS))]
     pub conversation_id: Option<String>,
     /// The A/B experiment to enrol in (default: the first configured).
-    #[schemars(length(min = 1, max = 64))]
+    #[schemars(length(min = 1, max = 64), extend("x-advanced" = true))]
     pub experiment: Option<String>,
-    /// brief: id, title, price, currency, category, score, reason only (a third of the size); full
-    /// (default): every field.
+    /// brief: id, title, price, currency, category, score, reason; full: every field.
     #[serde(default)]
     pub detail: Detail,
-    /// Read a price ("about 20 dollars") and exclusions ("not jewellery") in context and apply
-    /// them (default true; budget and the other fields win). false: use context as written.
+    /// Read a price ("about $20") and "not X" in context as filters (default true; budget and
+    /// the other fields win). false: use it as written.
     pub interpret: Option<bool>,
 }
 
@@ -315,10 +316,10 @@ pub async fn to_request(app: &App, input: &Input) -> Result<(GiftRequest, Option
 
 impl Tool for RecommendGifts {
     const NAME: &'static str = "recommend_gifts";
-    const DESCRIPTION: &'static str = "Gift ideas for a person and occasion. Give context in plain words and any of \
-        user_id, recipient_id or recipient, occasion, budget {min,max}. Returns \
-        recommendations, best first, each with a score and a reason to quote, and a \
-        request_id for explain_recommendation and record_event.";
+    const DESCRIPTION: &'static str = "Gift ideas for a person and occasion: context \
+        in plain words, plus any of user_id, recipient_id or recipient, occasion, budget. Best \
+        first, each with a reason to quote; the request_id is for explain_recommendation and \
+        record_event.";
     const TITLE: &'static str = "Recommend gifts";
     const EFFECTS: Effects = Effects::APPENDS;
     const TOOLSET: Toolset = Toolset::Agent;

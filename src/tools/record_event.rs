@@ -72,6 +72,7 @@ pub struct Input {
     #[schemars(length(min = 1, max = 64))]
     pub experiment_arm: Option<String>,
     /// Your id for the event: a retry with the same id counts once.
+    #[schemars(extend("x-advanced" = true))]
     #[schemars(length(min = 1, max = MAX_ID_CHARS))]
     pub client_event_id: Option<String>,
 }
@@ -97,9 +98,9 @@ fn check_id(field: &'static str, value: Option<&str>) -> Result<Option<String>> 
 
 impl Tool for RecordEvent {
     const NAME: &'static str = "record_event";
-    const DESCRIPTION: &'static str = "Record what the shopper did with a product (view, click, add_to_cart, purchase, \
-        like, dislike, dismiss). Their taste updates at once for later calls with their \
-        user_id. Fails with not_found for an unknown product, storing nothing.";
+    const DESCRIPTION: &'static str = "Record what the shopper did with a product: \
+        view, click, add_to_cart, purchase, like, dislike or dismiss. Later calls for their \
+        user_id reflect it at once.";
     const TITLE: &'static str = "Record a shopper event";
     const EFFECTS: Effects = Effects::APPENDS;
     const TOOLSET: Toolset = Toolset::Agent;

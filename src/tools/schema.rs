@@ -43,6 +43,7 @@ pub fn object_schema<T: JsonSchema>() -> Map<String, Value> {
             }
             let mut root = Value::Object(map);
             drop_nonstandard_formats(&mut root);
+            unwrap_lines(&mut root);
             match root {
                 Value::Object(map) => map,
                 _ => Map::new(),
@@ -52,58 +53,84 @@ pub fn object_schema<T: JsonSchema>() -> Map<String, Value> {
     }
 }
 
+/// The marker of an input field for tuning and evals rather than for agents
+/// (`#[schemars(extend("x-advanced" = true))]`): listed only where the ops tools are offered,
+/// accepted everywhere.
+pub const ADVANCED: &str = "x-advanced";
+
 /// The input schema as tools/list shows it: the same constraints, fewer tokens. Enums of
 /// documented variants become a plain `enum` (the field's own description names the
-/// variants), and object defaults go (the field docs say what an absent field means).
+/// variants); an optional field's type leaves out `null` (a null argument counts as absent,
+/// see [`drop_nulls`]); defaults that mean "absent" (`null`, `""`, `[]`, objects) go, as the
+/// field docs say what an absent field means. Advanced fields stay, unmarked.
 pub fn listed_input(schema: &Map<String, Value>) -> Map<String, Value> {
     let mut root = Value::Object(schema.clone());
     compact(&mut root);
+    drop_markers(&mut root, false);
+    into_map(root)
+}
+
+/// [`listed_input`] without the advanced fields: what an agent is shown.
+pub fn agent_input(schema: &Map<String, Value>) -> Map<String, Value> {
+    let mut root = Value::Object(schema.clone());
+    compact(&mut root);
+    drop_markers(&mut root, true);
+    into_map(root)
+}
+
+/// Removes the object members of `arguments` that are `null`, at every depth (array items
+/// stay): a client that writes an absent optional argument as `null` means "absent".
+pub fn drop_nulls(arguments: &mut Value) {
+    match arguments {
+        Value::Object(map) => {
+            map.retain(|_, v| !v.is_null());
+            map.values_mut().for_each(drop_nulls);
+        }
+        Value::Array(items) => items.iter_mut().for_each(drop_nulls),
+        _ => {}
+    }
+}
+
+fn into_map(root: Value) -> Map<String, Value> {
     match root {
         Value::Object(map) => map,
         _ => Map::new(),
     }
 }
 
-/// The output schema as tools/list shows it: the top-level fields with their types, nested
-/// objects as plain objects, no descriptions. The tool list is sent with every model request,
-/// and the model reads the result itself; a client that checks results against it (the
-/// TypeScript SDK does) still gets every top-level field's type and which are required, and
-/// a `detail: "brief"` result conforms too.
-pub fn listed_output(schema: &Map<String, Value>) -> Map<String, Value> {
-    let mut root = Map::new();
-    for key in ["type", "required"] {
-        if let Some(value) = schema.get(key) {
-            root.insert(key.into(), value.clone());
+/// Removes the [`ADVANCED`] markers, and with `drop_fields` the fields they mark.
+fn drop_markers(schema: &mut Value, drop_fields: bool) {
+    match schema {
+        Value::Object(map) => {
+            if let Some(Value::Object(properties)) = map.get_mut("properties") {
+                if drop_fields {
+                    properties.retain(|_, field| field.get(ADVANCED).is_none());
+                }
+                for field in properties.values_mut() {
+                    if let Value::Object(field) = field {
+                        field.remove(ADVANCED);
+                    }
+                }
+            }
+            map.values_mut().for_each(|v| drop_markers(v, drop_fields));
         }
+        Value::Array(items) => items.iter_mut().for_each(|v| drop_markers(v, drop_fields)),
+        _ => {}
     }
-    if let Some(Value::Object(properties)) = schema.get("properties") {
-        let shallow = properties
-            .iter()
-            .map(|(name, field)| (name.clone(), shallow(field)))
-            .collect();
-        root.insert("properties".into(), Value::Object(shallow));
-    }
-    root
 }
 
-/// A field's type only: `{"type": ...}`, with an array's item type.
-fn shallow(field: &Value) -> Value {
-    let mut out = Map::new();
-    let kind = field.get("type").cloned().or_else(|| {
-        // An enum of documented variants has no type of its own: its variants are strings.
-        field.get("oneOf").map(|_| Value::String("string".into()))
-    });
-    if let Some(kind) = kind {
-        out.insert("type".into(), kind);
+/// The output schema as tools/list shows it: an object and the fields every result has. The
+/// tool list is sent with every model request and the model reads the result itself, so the
+/// field types and docs stay in the OpenAPI document; a client that checks results against it
+/// (the TypeScript SDK does) still checks what is always there, and a `detail: "brief"`
+/// result conforms too.
+pub fn listed_output(schema: &Map<String, Value>) -> Map<String, Value> {
+    let mut root = Map::new();
+    root.insert("type".into(), Value::String("object".into()));
+    if let Some(required) = schema.get("required") {
+        root.insert("required".into(), required.clone());
     }
-    if let Some(items) = field.get("items") {
-        let item_type = items
-            .get("type")
-            .cloned()
-            .unwrap_or_else(|| Value::String("object".into()));
-        out.insert("items".into(), serde_json::json!({ "type": item_type }));
-    }
-    Value::Object(out)
+    root
 }
 
 fn compact(schema: &mut Value) {
@@ -118,16 +145,49 @@ fn compact(schema: &mut Value) {
                 map.insert("type".into(), Value::String("string".into()));
                 map.insert("enum".into(), Value::Array(constants));
             }
-            if map
-                .get("default")
-                .is_some_and(|d| d.is_object() || d.as_array().is_some_and(|a| !a.is_empty()))
-            {
+            if map.get("default").is_some_and(means_absent) {
                 map.remove("default");
             }
+            non_null_type(map);
             map.values_mut().for_each(compact);
         }
         Value::Array(items) => items.iter_mut().for_each(compact),
         _ => {}
+    }
+}
+
+/// Descriptions as one paragraph: a doc comment's line breaks are only its wrapping.
+fn unwrap_lines(schema: &mut Value) {
+    match schema {
+        Value::Object(map) => {
+            if let Some(Value::String(text)) = map.get_mut("description") {
+                *text = text.replace('\n', " ");
+            }
+            map.values_mut().for_each(unwrap_lines);
+        }
+        Value::Array(items) => items.iter_mut().for_each(unwrap_lines),
+        _ => {}
+    }
+}
+
+/// A default that says no more than leaving the field out.
+fn means_absent(default: &Value) -> bool {
+    match default {
+        Value::Null | Value::Object(_) => true,
+        Value::String(s) => s.is_empty(),
+        Value::Array(_) => true,
+        _ => false,
+    }
+}
+
+/// `"type": ["string", "null"]` becomes `"type": "string"`.
+fn non_null_type(map: &mut Map<String, Value>) {
+    if let Some(Value::Array(kinds)) = map.get_mut("type") {
+        kinds.retain(|k| k != "null");
+        if kinds.len() == 1 {
+            let kind = kinds.remove(0);
+            map.insert("type".into(), kind);
+        }
     }
 }
 

@@ -27,8 +27,8 @@ pub struct Input {
     /// The request in plain words, e.g. "gift for my dad who loves fishing".
     #[schemars(length(min = 1, max = MAX_QUERY_CHARS))]
     pub query: String,
-    /// hybrid (default: words and meaning), semantic (meaning only) or keyword (words only; "quoted
-    /// phrases", or, -exclusion).
+    /// hybrid (words and meaning), semantic (meaning only) or keyword (words only: "quoted
+    /// phrases", or, -word).
     #[serde(default)]
     pub mode: Mode,
     /// How many results.
@@ -38,26 +38,26 @@ pub struct Input {
     /// Hard limits every result meets.
     #[serde(default)]
     pub filters: Filters,
-    /// next_cursor of the previous page, every other argument unchanged.
+    /// next_cursor of the previous page (other arguments unchanged).
     pub cursor: Option<String>,
     /// Also search with similar past requests (semantic and hybrid modes).
+    #[schemars(extend("x-advanced" = true))]
     pub expand: Option<bool>,
-    /// The shopper: re-ranks toward their taste when giftvec knows it.
+    /// The shopper: results lean toward their taste.
     #[schemars(length(min = 1, max = MAX_ID_CHARS))]
     pub user_id: Option<String>,
-    /// How much user_id's taste counts (server default 0.3): raise for "surprise me", lower when
-    /// shopping for someone else.
+    /// How much user_id's taste counts (default 0.3); lower it when shopping for someone else.
     #[schemars(range(min = 0, max = 1))]
+    #[schemars(extend("x-advanced" = true))]
     pub personal_weight: Option<f64>,
     /// Hybrid ranking overrides, for tuning only.
+    #[schemars(extend("x-advanced" = true))]
     pub fusion: Option<FusionInput>,
-    /// brief: id, title, price, currency, category, score, reason only (a third of the size); full
-    /// (default): every field.
+    /// brief: id, title, price, currency, category, score, reason; full: every field.
     #[serde(default)]
     pub detail: Detail,
-    /// Read prices ("under $50", "about 20 euros"), "in stock" and exclusions ("not a mug") in
-    /// the query and apply them as filters (default true; explicit filters win). false: search
-    /// the query as written.
+    /// Read prices ("under $50"), "in stock" and "not X" in the query as filters (default
+    /// true; filters win). false: search it as written.
     pub interpret: Option<bool>,
 }
 
@@ -141,9 +141,9 @@ fn log(app: &App, input: &Input, entry: &LogEntry, latency: std::time::Duration)
 
 impl Tool for SearchProducts {
     const NAME: &'static str = "search_products";
-    const DESCRIPTION: &'static str = "Find products for a request in plain words (\"cozy gift for a bookworm\"). Returns \
-        results, best first, each with a score. Put price, category and stock limits in \
-        filters. Then similar_products for alternatives, get_product for all details.";
+    const DESCRIPTION: &'static str = "Products for a request in plain words \
+        (\"cozy gift for a bookworm\"), best first. Price, category and stock limits go in \
+        filters, or in the text (\"under $50\", \"not a mug\").";
     const TITLE: &'static str = "Search products";
     const EFFECTS: Effects = Effects::READ_ONLY;
     const TOOLSET: Toolset = Toolset::Agent;

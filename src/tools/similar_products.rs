@@ -43,11 +43,11 @@ pub struct Input {
     pub category_scope: CategoryScope,
     /// cosine (default), l2 or inner_product.
     #[serde(default)]
+    #[schemars(extend("x-advanced" = true))]
     pub metric: Metric,
-    /// next_cursor of the previous page, every other argument unchanged.
+    /// next_cursor of the previous page (other arguments unchanged).
     pub cursor: Option<String>,
-    /// brief: id, title, price, currency, category, score, reason only (a third of the size); full
-    /// (default): every field.
+    /// brief: id, title, price, currency, category, score, reason; full: every field.
     #[serde(default)]
     pub detail: Detail,
 }
@@ -101,8 +101,8 @@ pub struct Output {
 
 impl Tool for SimilarProducts {
     const NAME: &'static str = "similar_products";
-    const DESCRIPTION: &'static str = "Products like a given product (product_id) or matching a description (text), \
-        most similar first, in results. Use it for \"more like this\" and alternatives.";
+    const DESCRIPTION: &'static str = "Products like a product (product_id) or a \
+        description (text), most similar first: \"more like this\" and alternatives.";
     const TITLE: &'static str = "Similar products";
     const EFFECTS: Effects = Effects::READ_ONLY;
     const TOOLSET: Toolset = Toolset::Agent;

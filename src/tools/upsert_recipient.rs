@@ -93,9 +93,9 @@ async fn products(app: &App, field: &'static str, ids: &[String]) -> Result<Vec<
 
 impl Tool for UpsertRecipient {
     const NAME: &'static str = "upsert_recipient";
-    const DESCRIPTION: &'static str = "Save someone the user buys gifts for, or update them (with recipient_id; the \
-        whole profile is replaced, so send every field to keep). Pass the returned \
-        recipient.id to recommend_gifts.";
+    const DESCRIPTION: &'static str = "Save someone the user buys gifts for, or \
+        replace one (recipient_id; send every field to keep). Give the returned recipient.id \
+        to recommend_gifts.";
     const TITLE: &'static str = "Save a gift recipient";
     const EFFECTS: Effects = Effects {
         read_only: false,

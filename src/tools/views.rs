@@ -160,15 +160,15 @@ pub struct Filters {
     /// Never this category.
     #[schemars(length(min = 1, max = MAX_CATEGORY_CHARS))]
     pub exclude_category: Option<String>,
-    /// Lowest price, in the catalog currency.
+    /// Lowest price (catalog currency).
     #[schemars(range(min = 0))]
     pub min_price: Option<f64>,
-    /// Highest price, in the catalog currency.
+    /// Highest price (catalog currency).
     #[schemars(range(min = 0))]
     pub max_price: Option<f64>,
     /// true: in stock only; false: out of stock only.
     pub in_stock: Option<bool>,
-    /// Never these product ids (e.g. already shown or owned).
+    /// Never these product ids (e.g. already shown).
     #[serde(default)]
     #[schemars(length(max = MAX_IDS), inner(length(min = 1, max = MAX_ID_CHARS)))]
     pub exclude_ids: Vec<String>,

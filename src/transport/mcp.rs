@@ -69,25 +69,32 @@ pub async fn serve_stdio(app: App, toolsets: Toolsets) -> crate::Result<()> {
     Ok(())
 }
 
-/// The MCP form of a catalog tool: name, title, description, input and output schema, and
-/// annotations saying what it does to stored data.
-pub fn mcp_tool(entry: &ToolEntry) -> Tool {
+/// The MCP form of a catalog tool as `toolsets` list it: name, title, description, input
+/// and output schema, and annotations saying what it does to stored data (the title is the
+/// tool's own, not repeated in the annotations).
+pub fn mcp_tool(entry: &ToolEntry, toolsets: Toolsets) -> Tool {
     let effects = entry.effects;
-    let annotations = ToolAnnotations::with_title(entry.title)
+    let annotations = ToolAnnotations::new()
         .read_only(effects.read_only)
         .destructive(effects.destructive)
         .idempotent(effects.idempotent)
         .open_world(false);
-    Tool::new(entry.name, entry.description, entry.input_schema.clone())
-        .with_title(entry.title)
-        .with_raw_output_schema(entry.listed_output_schema.clone())
-        .with_annotations(annotations)
+    Tool::new(
+        entry.name,
+        entry.description,
+        entry.listed_input_schema(toolsets).clone(),
+    )
+    .with_title(entry.title)
+    .with_raw_output_schema(entry.listed_output_schema.clone())
+    .with_annotations(annotations)
 }
 
 /// The tools of `toolsets` as `tools/list` shows them, as JSON (`{"tools": [...]}`): what
 /// JSON-RPC `tools.list` returns, so both transports list the same schemas.
 pub fn tool_list(toolsets: Toolsets) -> Value {
-    let tools: Vec<Tool> = tools::offered(toolsets).map(mcp_tool).collect();
+    let tools: Vec<Tool> = tools::offered(toolsets)
+        .map(|entry| mcp_tool(entry, toolsets))
+        .collect();
     json!({ "tools": tools })
 }
 
@@ -117,15 +124,17 @@ impl ServerHandler for McpServer {
         context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, McpError> {
         let toolsets = self.toolsets(&context);
-        Ok(
-            ListToolsResult::with_all_items(tools::offered(toolsets).map(mcp_tool).collect())
-                .with_ttl_ms(LIST_TTL_MS)
-                .with_cache_scope(CacheScope::Public),
+        Ok(ListToolsResult::with_all_items(
+            tools::offered(toolsets)
+                .map(|entry| mcp_tool(entry, toolsets))
+                .collect(),
         )
+        .with_ttl_ms(LIST_TTL_MS)
+        .with_cache_scope(CacheScope::Public))
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {
-        tools::find_offered(name, self.toolsets).map(mcp_tool)
+        tools::find_offered(name, self.toolsets).map(|entry| mcp_tool(entry, self.toolsets))
     }
 
     async fn call_tool(

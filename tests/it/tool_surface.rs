@@ -60,6 +60,8 @@ fn the_agent_toolset_is_small_and_matches_its_snapshot() {
         "the agent tool list changed; review it and run with GIFTVEC_UPDATE_SNAPSHOTS=1"
     );
     assert!(agent_bytes < all_bytes);
+    // What every agent turn pays for the tool list (issue: at most 16 KB).
+    assert!(agent_bytes <= 16_000, "{agent_bytes} bytes");
 }
 
 #[sqlx::test]
@@ -300,5 +302,92 @@ async fn a_wrong_enum_value_is_told_the_allowed_ones(pool: PgPool) {
     assert_eq!(
         err.to_string(),
         r#"mode: must be one of ["keyword","semantic","hybrid"], got "fuzzy""#
+    );
+}
+
+/// The input properties of one tool in a tools/list answer.
+fn properties<'a>(listed: &'a Value, tool: &str) -> &'a serde_json::Map<String, Value> {
+    listed["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == tool)
+        .unwrap()["inputSchema"]["properties"]
+        .as_object()
+        .unwrap()
+}
+
+#[sqlx::test]
+async fn advanced_fields_are_listed_with_the_ops_tools_and_accepted_everywhere(pool: PgPool) {
+    let agent = giftvec::transport::mcp::tool_list(Toolsets::AGENT);
+    let all = giftvec::transport::mcp::tool_list(Toolsets::ALL);
+    for (tool, field) in [
+        ("search_products", "fusion"),
+        ("similar_products", "metric"),
+        ("recommend_gifts", "experiment"),
+        ("diversify", "filters"),
+    ] {
+        assert!(
+            !properties(&agent, tool).contains_key(field),
+            "{tool}.{field}"
+        );
+        assert!(properties(&all, tool).contains_key(field), "{tool}.{field}");
+    }
+    let text = serde_json::to_string(&all).unwrap();
+    assert!(!text.contains("x-advanced"), "the marker is never listed");
+
+    let server = TestServer::start(pool, ServeSettings::default()).await;
+    let rpc = HttpClientBuilder::default()
+        .build(server.url("/rpc"))
+        .unwrap();
+    let search = |args: Value| {
+        let rpc = rpc.clone();
+        async move {
+            let mut params = jsonrpsee::core::params::ObjectParams::new();
+            for (k, v) in args.as_object().unwrap() {
+                params.insert(k, v.clone()).unwrap();
+            }
+            rpc.request::<Value, _>("search_products", params).await
+        }
+    };
+    let ids = |v: &Value| -> Vec<String> {
+        v["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // An advanced field is still honoured on the agent listener: keyword weight 0 is the
+    // semantic ranking.
+    let no_keywords = search(json!({"query": "pour-over coffee kit", "mode": "hybrid",
+        "fusion": {"keyword_weight": 0, "category_vote": 0}}))
+    .await
+    .unwrap();
+    let semantic = search(json!({"query": "pour-over coffee kit", "mode": "semantic"}))
+        .await
+        .unwrap();
+    assert_eq!(ids(&no_keywords), ids(&semantic));
+    // null is an absent argument, at every depth; a wrong value is still refused.
+    let with_nulls = search(json!({"query": "pour-over coffee kit", "cursor": null,
+        "user_id": null, "filters": {"category": null, "max_price": null}}))
+    .await
+    .unwrap();
+    let plain = search(json!({"query": "pour-over coffee kit"}))
+        .await
+        .unwrap();
+    assert_eq!(ids(&with_nulls), ids(&plain));
+    let refused = search(json!({"query": "pour-over coffee kit", "fusion": {"rrf_k": -1}}))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(refused.contains("fusion.rrf_k"), "{refused}");
+    let refused = search(json!({"query": null}))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        refused.contains("query") && refused.contains("required"),
+        "{refused}"
     );
 }
