@@ -127,6 +127,17 @@ pub struct DatabaseArgs {
         global = true
     )]
     pub db_statement_timeout_ms: u64,
+
+    /// How often PostgreSQL checks that giftvec is still connected while a statement runs
+    /// (ms, `client_connection_check_interval`, PostgreSQL 14+): a cancelled or timed-out
+    /// call's statements end within it. 0 turns the check off.
+    #[arg(
+        long,
+        env = "GIFTVEC_DB_CLIENT_CHECK_MS",
+        default_value_t = 1_000,
+        global = true
+    )]
+    pub db_client_check_ms: u64,
 }
 
 pub(crate) fn parse_secret(value: &str) -> Result<SecretString, std::convert::Infallible> {
@@ -149,6 +160,7 @@ impl DatabaseArgs {
             heavy_connections: self.db_heavy_connections,
             acquire_timeout: Duration::from_millis(self.db_acquire_timeout_ms),
             statement_timeout: Duration::from_millis(self.db_statement_timeout_ms),
+            client_check_interval: Duration::from_millis(self.db_client_check_ms),
             hnsw_ef_search: self.hnsw_ef_search,
             read_url: self.read_url.clone(),
         })

@@ -1,14 +1,17 @@
 //! [`Embedder`]: the service's front door — caches, then one shared computation per text
-//! however many requests want it at once.
+//! however many requests want it at once, which stops (provider calls, retries and all) when
+//! the last request that wants it is dropped.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::FutureExt;
-use futures::future::{BoxFuture, Shared};
+use futures::future::{BoxFuture, Shared, WeakShared};
 use sqlx::PgPool;
 use tokio::sync::Semaphore;
+use tokio_util::task::AbortOnDropHandle;
 
 use super::budget::{Budget, BudgetStatus};
 use super::cache::{CacheCounters, CacheKey, CacheLevel, CachedEmbedding, EmbeddingCache};
@@ -30,6 +33,13 @@ pub(super) enum Failure {
 pub(super) type Computed = Arc<HashMap<CacheKey, CachedEmbedding>>;
 type SharedBatch = Shared<BoxFuture<'static, Result<Computed, Failure>>>;
 
+/// A computation in flight as the in-flight table holds it: the table alone does not keep it
+/// running (its waiters do), and `id` tells this computation's entries from a later one's.
+struct InFlight {
+    id: u64,
+    batch: WeakShared<BoxFuture<'static, Result<Computed, Failure>>>,
+}
+
 /// The embedding service; cheap to clone.
 #[derive(Clone)]
 pub struct Embedder {
@@ -45,7 +55,8 @@ pub(super) struct Inner {
     pub(super) calls: Semaphore,
     pub(super) concurrency: usize,
     index: crate::store::HnswParams,
-    inflight: Mutex<HashMap<CacheKey, SharedBatch>>,
+    inflight: Mutex<HashMap<CacheKey, InFlight>>,
+    next_batch: AtomicU64,
 }
 
 impl Embedder {
@@ -97,6 +108,7 @@ impl Embedder {
                 concurrency: concurrency.max(1),
                 index: settings.index,
                 inflight: Mutex::new(HashMap::new()),
+                next_batch: AtomicU64::new(0),
             }),
         }
     }
@@ -198,7 +210,9 @@ impl Embedder {
         })
     }
 
-    /// Claims the keys nobody is computing, joins the computations of the others.
+    /// Claims the keys nobody is computing, joins the computations of the others. A
+    /// computation runs as its own task, so one waiter going away does not stop it for the
+    /// others; when the last one goes, the task is aborted.
     async fn compute(
         &self,
         missing: Vec<(CacheKey, String)>,
@@ -212,29 +226,40 @@ impl Embedder {
                 .unwrap_or_else(|e| e.into_inner());
             let mut mine = Vec::new();
             for (key, text) in missing {
-                match inflight.get(&key) {
-                    Some(batch) => waits.push(batch.clone()),
+                match inflight.get(&key).and_then(|f| f.batch.upgrade()) {
+                    Some(batch) => waits.push(batch),
                     None => mine.push((key, text)),
                 }
             }
             if !mine.is_empty() {
                 let keys: Vec<CacheKey> = mine.iter().map(|(k, _)| k.clone()).collect();
                 let inner = Arc::clone(&self.inner);
-                let task = tokio::spawn(async move {
-                    let _claim = Claim {
-                        inner: Arc::clone(&inner),
-                        keys: mine.iter().map(|(k, _)| k.clone()).collect(),
-                    };
+                let id = self.inner.next_batch.fetch_add(1, Ordering::Relaxed);
+                let claim = Claim {
+                    inner: Arc::clone(&inner),
+                    keys: keys.clone(),
+                    id,
+                };
+                let task = AbortOnDropHandle::new(tokio::spawn(async move {
+                    let _claim = claim;
                     inner.run(mine).await
-                });
+                }));
                 let batch: SharedBatch = async move {
                     task.await
                         .unwrap_or_else(|e| Err(Failure::Internal(e.to_string())))
                 }
                 .boxed()
                 .shared();
-                for key in keys {
-                    inflight.insert(key, batch.clone());
+                if let Some(weak) = batch.downgrade() {
+                    for key in keys {
+                        inflight.insert(
+                            key,
+                            InFlight {
+                                id,
+                                batch: weak.clone(),
+                            },
+                        );
+                    }
                 }
                 waits.push(batch);
             }
@@ -248,10 +273,12 @@ impl Embedder {
     }
 }
 
-/// Releases claimed keys when a computation ends, however it ends.
+/// Releases claimed keys when a computation ends, however it ends (finished, failed or
+/// aborted), unless a later computation has claimed them since.
 struct Claim {
     inner: Arc<Inner>,
     keys: Vec<CacheKey>,
+    id: u64,
 }
 
 impl Drop for Claim {
@@ -262,7 +289,9 @@ impl Drop for Claim {
             .lock()
             .unwrap_or_else(|e| e.into_inner());
         for key in &self.keys {
-            inflight.remove(key);
+            if inflight.get(key).is_some_and(|f| f.id == self.id) {
+                inflight.remove(key);
+            }
         }
     }
 }

@@ -2,6 +2,7 @@
 //! function `#[tracing::instrument]`ed. Callers get typed values and [`crate::Error`]s; SQL text
 //! and database internals never leave this module except in logs.
 
+pub mod abandoned;
 mod embedding;
 pub mod embeddings;
 pub mod events;
@@ -46,6 +47,10 @@ pub struct DbSettings {
     pub acquire_timeout: Duration,
     /// Server-side `statement_timeout` for every statement ([`Error::Timeout`] past it).
     pub statement_timeout: Duration,
+    /// How often PostgreSQL checks, while a statement runs, that giftvec is still connected
+    /// (`client_connection_check_interval`): the statements of a cancelled call end within it
+    /// ([`abandoned`]). Zero turns the check off.
+    pub client_check_interval: Duration,
     /// `hnsw.ef_search` every connection starts with (the search default), so a vector query
     /// at that setting needs no transaction of its own ([`hnsw::session_ef_search`]).
     pub hnsw_ef_search: u32,
@@ -62,6 +67,7 @@ pub async fn connect(settings: &DbSettings) -> Result<PgPool, Error> {
         .parse()
         .map_err(|_| Error::Setup("DATABASE_URL is not a valid postgres:// URL".into()))?;
     let timeout_ms = settings.statement_timeout.as_millis().to_string();
+    let check_ms = settings.client_check_interval.as_millis().to_string();
     let ef_search = settings.hnsw_ef_search.clamp(1, 1000).to_string();
     let options = options
         .application_name("giftvec")
@@ -71,9 +77,16 @@ pub async fn connect(settings: &DbSettings) -> Result<PgPool, Error> {
             (hnsw::ITERATIVE_SCAN, hnsw::RELAXED_ORDER),
         ])
         .log_statements(tracing::log::LevelFilter::Trace);
+    // PostgreSQL 14 and later; an interval of 0 leaves the setting out for older servers.
+    let options = if settings.client_check_interval.is_zero() {
+        options
+    } else {
+        options.options([("client_connection_check_interval", check_ms.as_str())])
+    };
     PgPoolOptions::new()
         .max_connections(settings.max_connections)
         .acquire_timeout(settings.acquire_timeout)
+        .after_release(|conn, _| abandoned::keep_on_release(conn))
         .connect_with(options)
         .await
         .map_err(|err| {

@@ -3,15 +3,19 @@
 //! one log line per call (tool, transport, latency, result count, code, ids; the request's
 //! text only when `GIFTVEC_LOG_QUERIES` is on).
 
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use futures::future::BoxFuture;
 use serde_json::Value;
 use tokio::sync::Semaphore;
 
 use super::ToolEntry;
 use crate::app::App;
 use crate::observe::names;
-use crate::{Error, Result};
+use crate::{Error, Result, store};
 
 /// Limits on tool calls.
 #[derive(Debug)]
@@ -101,67 +105,154 @@ fn unreachable_database(app: &App, err: Error) -> Error {
     }
 }
 
-/// Runs `tool` with `arguments` under the app's call gate.
+/// Runs `tool` with `arguments` under the app's call gate. A call dropped before it finishes
+/// (an MCP cancellation, a client that went away) or past the gate's timeout stops its work:
+/// its futures are dropped, and its statements still running in PostgreSQL end too
+/// ([`crate::store::abandoned`]); it is logged and counted with code `cancelled`.
 pub async fn run(
     app: &App,
     tool: &ToolEntry,
     arguments: Value,
     transport: Transport,
 ) -> Result<Value> {
-    let started = Instant::now();
     let gate = &app.gate;
-    let query = gate.log_queries.then(|| request_text(&arguments)).flatten();
+    let mut record = Record {
+        tool: tool.name,
+        transport,
+        started: Instant::now(),
+        query: gate.log_queries.then(|| request_text(&arguments)).flatten(),
+        done: false,
+    };
     let outcome = match tokio::time::timeout(gate.queue_wait, gate.permits.acquire()).await {
         Err(_) | Ok(Err(_)) => Err(Error::Busy),
         Ok(Ok(_permit)) => {
-            match tokio::time::timeout(gate.timeout, tool.call(app.clone(), arguments)).await {
+            let call = Watched::new(tool.call(app.clone(), arguments));
+            match tokio::time::timeout(gate.timeout, call).await {
                 Ok(outcome) => outcome.map_err(|err| unreachable_database(app, err)),
                 Err(_) => Err(Error::Timeout),
             }
         }
     };
-    let elapsed = started.elapsed().as_secs_f64();
-    let latency_ms = elapsed * 1000.0;
-    let code = outcome.as_ref().err().map_or("ok", |e| e.code());
-    let (name, via) = (tool.name, transport.as_str());
-    metrics::histogram!(names::TOOL_CALL_DURATION, "tool" => name, "transport" => via)
-        .record(elapsed);
-    metrics::counter!(names::TOOL_CALLS, "tool" => name, "transport" => via, "code" => code)
-        .increment(1);
-    let call_id = format!("{:016x}", rand::random::<u64>());
-    let query = query.as_deref();
-    match &outcome {
-        Ok(value) => tracing::info!(
-            tool = name,
-            transport = via,
-            latency_ms,
-            code,
-            result_count = result_count(value),
-            call_id,
-            request_id = value.get("request_id").and_then(serde_json::Value::as_str),
-            query,
-            "tool call"
-        ),
-        Err(err) if err.is_caller_error() => tracing::info!(
-            tool = name,
-            transport = via,
-            latency_ms,
-            code,
-            call_id,
-            query,
-            error = %err,
-            "tool call refused"
-        ),
-        Err(err) => tracing::warn!(
-            tool = name,
-            transport = via,
-            latency_ms,
-            code,
-            call_id,
-            query,
-            error = ?err,
-            "tool call failed"
-        ),
-    }
+    record.finish(&outcome);
     outcome
 }
+
+/// A tool call's future that, dropped before it finished, marks its connections as abandoned
+/// first (so the pools close them instead of waiting for their statements).
+struct Watched {
+    call: BoxFuture<'static, Result<Value>>,
+    finished: bool,
+}
+
+impl Watched {
+    fn new(call: BoxFuture<'static, Result<Value>>) -> Self {
+        Self {
+            call,
+            finished: false,
+        }
+    }
+}
+
+impl Future for Watched {
+    type Output = Result<Value>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let polled = self.call.as_mut().poll(cx);
+        if polled.is_ready() {
+            self.finished = true;
+        }
+        polled
+    }
+}
+
+impl Drop for Watched {
+    fn drop(&mut self) {
+        // Runs before `call` (a field) is dropped, so before its connections go back.
+        if !self.finished {
+            store::abandoned::mark();
+        }
+    }
+}
+
+/// One call's log line and metrics, written when it ends, or as `cancelled` when it is
+/// dropped unfinished.
+struct Record {
+    tool: &'static str,
+    transport: Transport,
+    started: Instant,
+    query: Option<String>,
+    done: bool,
+}
+
+impl Record {
+    fn finish(&mut self, outcome: &Result<Value>) {
+        self.done = true;
+        let code = outcome.as_ref().err().map_or("ok", |e| e.code());
+        let latency_ms = self.count(code);
+        let (tool, via, query) = (self.tool, self.transport.as_str(), self.query.as_deref());
+        let call_id = format!("{:016x}", rand::random::<u64>());
+        match outcome {
+            Ok(value) => tracing::info!(
+                tool,
+                transport = via,
+                latency_ms,
+                code,
+                result_count = result_count(value),
+                call_id,
+                request_id = value.get("request_id").and_then(serde_json::Value::as_str),
+                query,
+                "tool call"
+            ),
+            Err(err) if err.is_caller_error() => tracing::info!(
+                tool,
+                transport = via,
+                latency_ms,
+                code,
+                call_id,
+                query,
+                error = %err,
+                "tool call refused"
+            ),
+            Err(err) => tracing::warn!(
+                tool,
+                transport = via,
+                latency_ms,
+                code,
+                call_id,
+                query,
+                error = ?err,
+                "tool call failed"
+            ),
+        }
+    }
+
+    /// Records the call's duration and code; its latency in milliseconds.
+    fn count(&self, code: &'static str) -> f64 {
+        let elapsed = self.started.elapsed().as_secs_f64();
+        let (name, via) = (self.tool, self.transport.as_str());
+        metrics::histogram!(names::TOOL_CALL_DURATION, "tool" => name, "transport" => via)
+            .record(elapsed);
+        metrics::counter!(names::TOOL_CALLS, "tool" => name, "transport" => via, "code" => code)
+            .increment(1);
+        elapsed * 1000.0
+    }
+}
+
+impl Drop for Record {
+    fn drop(&mut self) {
+        if !self.done {
+            let latency_ms = self.count(CANCELLED);
+            tracing::info!(
+                tool = self.tool,
+                transport = self.transport.as_str(),
+                latency_ms,
+                code = CANCELLED,
+                query = self.query.as_deref(),
+                "tool call cancelled"
+            );
+        }
+    }
+}
+
+/// The metrics and log code of a call its caller gave up on.
+pub const CANCELLED: &str = "cancelled";

@@ -16,6 +16,7 @@ use rmcp::{ErrorData as McpError, RoleServer, ServerHandler, ServiceExt};
 use serde_json::{Value, json};
 
 use super::auth::Granted;
+use super::mcp_apps as apps;
 use super::mcp_resources as resources;
 use crate::Error;
 use crate::app::App;
@@ -79,14 +80,18 @@ pub fn mcp_tool(entry: &ToolEntry, toolsets: Toolsets) -> Tool {
         .destructive(effects.destructive)
         .idempotent(effects.idempotent)
         .open_world(false);
-    Tool::new(
+    let tool = Tool::new(
         entry.name,
         entry.description,
         entry.listed_input_schema(toolsets).clone(),
     )
     .with_title(entry.title)
     .with_raw_output_schema(entry.listed_output_schema.clone())
-    .with_annotations(annotations)
+    .with_annotations(annotations);
+    match apps::tool_meta(entry.name) {
+        Some(meta) => tool.with_meta(meta),
+        None => tool,
+    }
 }
 
 /// The tools of `toolsets` as `tools/list` shows them, as JSON (`{"tools": [...]}`): what
@@ -108,14 +113,15 @@ fn failure(err: &Error) -> CallToolResponse {
 
 impl ServerHandler for McpServer {
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(
-            ServerCapabilities::builder()
-                .enable_tools()
-                .enable_resources()
-                .build(),
-        )
-        .with_server_info(Implementation::new("giftvec", env!("CARGO_PKG_VERSION")))
-        .with_instructions(INSTRUCTIONS)
+        let mut capabilities = ServerCapabilities::builder()
+            .enable_tools()
+            .enable_resources()
+            .build();
+        capabilities.extensions =
+            Some([(apps::EXTENSION_ID.to_string(), apps::capability())].into());
+        ServerConfig::new(capabilities)
+            .with_server_info(Implementation::new("giftvec", env!("CARGO_PKG_VERSION")))
+            .with_instructions(INSTRUCTIONS)
     }
 
     async fn list_tools(
@@ -153,7 +159,15 @@ impl ServerHandler for McpServer {
             ));
         };
         let arguments = request.arguments.map(Value::Object).unwrap_or(Value::Null);
-        match dispatch::run(&self.app, tool, arguments, Transport::Mcp).await {
+        // A `notifications/cancelled` for this request (or the client going away) cancels
+        // `ct`: the call is dropped, and with it its database and embedding work.
+        let outcome = tokio::select! {
+            outcome = dispatch::run(&self.app, tool, arguments, Transport::Mcp) => outcome,
+            () = context.ct.cancelled() => {
+                return Err(McpError::invalid_request("the request was cancelled", None));
+            }
+        };
+        match outcome {
             Ok(value) => {
                 let links = resources::product_links(&value);
                 let mut result = CallToolResult::structured(value);

@@ -23,9 +23,10 @@ const RECIPIENT_PREFIX: &str = "giftvec://recipient/";
 /// catalog changes as the shop's feed does, so a minute old is fresh enough.
 const CATALOG_TTL_MS: u64 = 60_000;
 
-/// The fixed resources.
+/// The fixed resources, and the product cards view.
 pub fn list() -> Vec<Resource> {
     vec![
+        super::mcp_apps::resource(),
         Resource::new(CATEGORIES_URI, "categories")
             .with_description("Every product category with its number of products, as JSON.")
             .with_mime_type("application/json"),
@@ -83,6 +84,11 @@ pub fn product_links(output: &Value) -> Vec<ContentBlock> {
 /// Reads `uri`.
 pub async fn read(app: &App, uri: &str) -> Result<ReadResourceResult, McpError> {
     let internal = |_| McpError::internal_error("internal error reading the catalog", None);
+    if uri == super::mcp_apps::PRODUCTS_URI {
+        return Ok(super::mcp_apps::read()
+            .with_ttl_ms(CATALOG_TTL_MS)
+            .with_cache_scope(CacheScope::Public));
+    }
     let body = if uri == CATEGORIES_URI {
         json!({"categories": store::products::categories(&app.heavy).await.map_err(internal)?})
     } else if uri == STATS_URI {

@@ -4,6 +4,7 @@
 mod auth;
 pub mod http;
 pub mod mcp;
+mod mcp_apps;
 mod mcp_resources;
 pub mod openapi;
 pub mod rest;

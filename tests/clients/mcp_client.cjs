@@ -72,7 +72,11 @@ async function drive(client, calls, reads) {
   const resources = await client.listResources();
   for (const resource of resources.resources) {
     const read = await client.readResource({ uri: resource.uri });
-    out.resources[resource.uri] = JSON.parse(read.contents[0].text);
+    const content = read.contents[0];
+    // An MCP App view is what a host would load, not JSON.
+    out.resources[resource.uri] = (content.mimeType ?? "").startsWith("text/html")
+      ? { mimeType: content.mimeType, html: content.text }
+      : JSON.parse(content.text);
   }
   const templates = await client.listResourceTemplates();
   out.templates = templates.resourceTemplates.map((t) => t.uriTemplate);

@@ -54,7 +54,12 @@ async def drive(session, calls, reads):
     resources = await session.list_resources()
     for resource in resources.resources:
         read = await session.read_resource(str(resource.uri))
-        out["resources"][str(resource.uri)] = json.loads(read.contents[0].text)
+        content = read.contents[0]
+        if (content.mime_type or "").startswith("text/html"):
+            # An MCP App view: what a host would load, not JSON.
+            out["resources"][str(resource.uri)] = {"mimeType": content.mime_type, "html": content.text}
+        else:
+            out["resources"][str(resource.uri)] = json.loads(content.text)
     templates = await session.list_resource_templates()
     out["templates"] = [t.uri_template for t in templates.resource_templates]
     out["reads"] = {}

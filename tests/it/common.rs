@@ -155,3 +155,15 @@ pub async fn call_tool<T: serde::de::DeserializeOwned>(
     let value = tool.call(app.clone(), arguments).await?;
     Ok(serde_json::from_value(value).expect("the output parses as the tool's output type"))
 }
+
+/// One MCP request over plain HTTP, as a stateless client sends it.
+pub async fn mcp_post(url: &str, body: serde_json::Value) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(url)
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-protocol-version", "2025-11-25")
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}

@@ -242,6 +242,30 @@ async fn concurrent_requests_for_the_same_text_make_one_call() {
     assert_eq!(fake.calls(), 1);
 }
 
+#[tokio::test]
+async fn a_shared_computation_outlives_a_waiter_that_gives_up() {
+    let fake = Fake::start_with_delay(DIMS, Duration::from_millis(500)).await;
+    let embedder = fake.embedder(DIMS);
+    let first = {
+        let embedder = embedder.clone();
+        tokio::spawn(async move { embedder.embed(&["a shared query".into()]).await })
+    };
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let second = {
+        let embedder = embedder.clone();
+        tokio::spawn(async move { embedder.embed(&["a shared query".into()]).await })
+    };
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    first.abort();
+    let embedded = second.await.unwrap().unwrap();
+    assert_eq!(embedded.items.len(), 1);
+    assert_eq!(
+        fake.calls(),
+        1,
+        "the second waiter joined the first computation"
+    );
+}
+
 #[sqlx::test]
 async fn the_budget_refuses_paid_calls_once_spent_and_usage_is_recorded(pool: PgPool) {
     let fake = Fake::start(DIMS).await;

@@ -3,6 +3,7 @@
 //! database with the migrations applied (or none, where the test says `migrations = false`).
 
 mod browser;
+mod cancel;
 mod cli;
 mod common;
 mod doctor;
@@ -13,6 +14,7 @@ mod events;
 mod fake_openai;
 mod import;
 mod interpret;
+mod mcp_apps;
 mod mcp_inspector;
 mod metrics;
 mod migrations;
@@ -22,6 +24,7 @@ mod recommend;
 mod redis_server;
 mod replica;
 mod result_cache;
+mod rmcp_client;
 mod search;
 mod search_analytics;
 mod search_modes;

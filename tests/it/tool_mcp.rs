@@ -429,6 +429,9 @@ fn check(client: Client, result: &Value) {
     );
     let resources = &result["resources"];
     assert_eq!(resources["giftvec://catalog/stats"]["products"], 78);
+    let view = &resources["ui://giftvec/products"];
+    assert_eq!(view["mimeType"], "text/html;profile=mcp-app", "{view}");
+    assert!(view["html"].as_str().unwrap().contains("ui/initialize"));
     let coverage = &resources["giftvec://catalog/stats"]["embeddings"][0];
     assert_eq!(
         (coverage["embedded"].as_i64(), coverage["coverage"].as_f64()),

@@ -11,6 +11,7 @@ use jsonrpsee::rpc_params;
 use serde_json::{Value, json};
 use sqlx::PgPool;
 
+use crate::common::mcp_post;
 use crate::server::TestServer;
 
 const AGENT_TOOLS: [&str; 10] = [
@@ -155,18 +156,6 @@ async fn brief_products_are_small_and_the_same_products(pool: PgPool) {
             "{tool}: brief {b} bytes is over 40% of full {f}"
         );
     }
-}
-
-/// One MCP request over plain HTTP, as a stateless client sends it.
-async fn mcp_post(url: &str, body: Value) -> reqwest::Response {
-    reqwest::Client::new()
-        .post(url)
-        .header("accept", "application/json, text/event-stream")
-        .header("mcp-protocol-version", "2025-11-25")
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
 }
 
 #[sqlx::test]
