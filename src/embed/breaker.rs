@@ -57,18 +57,24 @@ impl CircuitBreaker {
         }
     }
 
-    /// Asks to make a call: `Err(wait)` while open (or while another probe runs).
-    pub(super) fn permit(&self) -> Result<(), Duration> {
+    /// Asks to make a call: `Err(wait)` while open (or while another probe runs). Hold the
+    /// permit for the call: a probe dropped without a verdict (its call was cancelled, say)
+    /// lets the next caller probe instead of keeping the circuit half-open for good.
+    pub(super) fn permit(&self) -> Result<Permit<'_>, Duration> {
         let mut state = self.lock();
-        match state.opened_at {
-            None => Ok(()),
-            Some(at) if at.elapsed() < self.cooldown => Err(self.cooldown - at.elapsed()),
-            Some(_) if state.probing => Err(Duration::from_secs(1)),
+        let probe = match state.opened_at {
+            None => false,
+            Some(at) if at.elapsed() < self.cooldown => return Err(self.cooldown - at.elapsed()),
+            Some(_) if state.probing => return Err(Duration::from_secs(1)),
             Some(_) => {
                 state.probing = true;
-                Ok(())
+                true
             }
-        }
+        };
+        Ok(Permit {
+            breaker: self,
+            probe,
+        })
     }
 
     pub(super) fn on_success(&self) {
@@ -97,6 +103,22 @@ impl CircuitBreaker {
     }
 }
 
+/// A call the breaker let through (see [`CircuitBreaker::permit`]).
+pub(super) struct Permit<'a> {
+    breaker: &'a CircuitBreaker,
+    probe: bool,
+}
+
+impl Drop for Permit<'_> {
+    fn drop(&mut self) {
+        // After a verdict (on_success / on_failure) no probe is running any more; without one,
+        // this ends the probe so that another caller may make it.
+        if self.probe {
+            self.breaker.release();
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,9 +135,11 @@ mod tests {
         assert!(breaker.permit().is_err());
         std::thread::sleep(Duration::from_millis(40));
         assert_eq!(breaker.state(), CircuitState::HalfOpen);
-        assert!(breaker.permit().is_ok(), "one probe");
+        let probe = breaker.permit();
+        assert!(probe.is_ok(), "one probe");
         assert!(breaker.permit().is_err(), "only one probe at a time");
         breaker.on_failure();
+        drop(probe);
         assert_eq!(
             breaker.state(),
             CircuitState::Open,
@@ -126,6 +150,21 @@ mod tests {
         breaker.on_success();
         assert_eq!(breaker.state(), CircuitState::Closed);
         assert!(breaker.permit().is_ok());
+    }
+
+    #[test]
+    fn a_probe_dropped_without_a_verdict_lets_the_next_caller_probe() {
+        let breaker = CircuitBreaker::new(1, Duration::from_millis(10));
+        breaker.on_failure();
+        std::thread::sleep(Duration::from_millis(20));
+        let probe = breaker.permit();
+        assert!(probe.is_ok());
+        assert!(breaker.permit().is_err());
+        drop(probe);
+        assert!(
+            breaker.permit().is_ok(),
+            "the cancelled probe is not waited for"
+        );
     }
 
     #[test]

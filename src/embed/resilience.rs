@@ -99,7 +99,7 @@ impl Guard {
             .with_jitter()
             .build();
         loop {
-            self.breaker.permit().map_err(CallError::CircuitOpen)?;
+            let _permit = self.breaker.permit().map_err(CallError::CircuitOpen)?;
             self.wait_for_capacity(tokens).await;
             let outcome =
                 match tokio::time::timeout(self.settings.timeout, provider.embed(texts.clone()))

@@ -105,10 +105,10 @@ fn unreachable_database(app: &App, err: Error) -> Error {
     }
 }
 
-/// Runs `tool` with `arguments` under the app's call gate. A call dropped before it finishes
-/// (an MCP cancellation, a client that went away) or past the gate's timeout stops its work:
-/// its futures are dropped, and its statements still running in PostgreSQL end too
-/// ([`crate::store::abandoned`]); it is logged and counted with code `cancelled`.
+/// Runs `tool` with `arguments` under the app's call gate. A call past the gate's timeout
+/// (code `timeout`) or dropped before it finishes (an MCP cancellation, a client that went
+/// away: logged and counted with code `cancelled`) stops its work: its futures are dropped,
+/// and its statements still running in PostgreSQL end too ([`crate::store::abandoned`]).
 pub async fn run(
     app: &App,
     tool: &ToolEntry,
@@ -137,8 +137,9 @@ pub async fn run(
     outcome
 }
 
-/// A tool call's future that, dropped before it finished, marks its connections as abandoned
-/// first (so the pools close them instead of waiting for their statements).
+/// A tool call's future that, dropped before it finished, records an abandoned call first
+/// ([`store::abandoned::mark`]), so that the connections it leaves mid-statement are closed
+/// instead of waited for.
 struct Watched {
     call: BoxFuture<'static, Result<Value>>,
     finished: bool,

@@ -108,7 +108,7 @@ pub struct ToolEntry {
     pub agent_input_schema: Arc<Map<String, Value>>,
     /// JSON Schema of the result, every field documented (the OpenAPI document shows it).
     pub output_schema: Arc<Map<String, Value>>,
-    /// The result's schema as tools/list shows it: top-level fields and their types.
+    /// The result's schema as tools/list shows it: an object and its always-present fields.
     pub listed_output_schema: Arc<Map<String, Value>>,
     input_check: input_check::InputCheck,
     invoke: fn(App, Value) -> BoxFuture<'static, Result<Value>>,
@@ -130,7 +130,7 @@ impl ToolEntry {
     /// field and the limit the schema declares; a `null` argument counts as absent.
     pub fn call(&self, app: App, arguments: Value) -> BoxFuture<'static, Result<Value>> {
         let checked = arguments_object(arguments).and_then(|mut arguments| {
-            schema::drop_nulls(&mut arguments);
+            schema::drop_nulls(&mut arguments, &self.input_schema);
             self.input_check.check(&arguments)?;
             Ok(arguments)
         });

@@ -61,8 +61,8 @@ pub const ADVANCED: &str = "x-advanced";
 /// The input schema as tools/list shows it: the same constraints, fewer tokens. Enums of
 /// documented variants become a plain `enum` (the field's own description names the
 /// variants); an optional field's type leaves out `null` (a null argument counts as absent,
-/// see [`drop_nulls`]); defaults that mean "absent" (`null`, `""`, `[]`, objects) go, as the
-/// field docs say what an absent field means. Advanced fields stay, unmarked.
+/// see [`drop_nulls`]); defaults that mean "absent" (`null`, `""`, arrays, objects) go, as
+/// the field docs say what an absent field means. Advanced fields stay, unmarked.
 pub fn listed_input(schema: &Map<String, Value>) -> Map<String, Value> {
     let mut root = Value::Object(schema.clone());
     compact(&mut root);
@@ -78,16 +78,30 @@ pub fn agent_input(schema: &Map<String, Value>) -> Map<String, Value> {
     into_map(root)
 }
 
-/// Removes the object members of `arguments` that are `null`, at every depth (array items
-/// stay): a client that writes an absent optional argument as `null` means "absent".
-pub fn drop_nulls(arguments: &mut Value) {
-    match arguments {
-        Value::Object(map) => {
-            map.retain(|_, v| !v.is_null());
-            map.values_mut().for_each(drop_nulls);
+/// Removes the members of `arguments` that are `null` where `schema` (an object schema)
+/// declares them, at every depth (array items themselves stay): a client that writes an
+/// absent optional argument as `null` means "absent". An undeclared member stays, null or
+/// not, so the check still names it.
+pub fn drop_nulls(arguments: &mut Value, schema: &Map<String, Value>) {
+    let (Value::Object(members), Some(Value::Object(declared))) =
+        (arguments, schema.get("properties"))
+    else {
+        return;
+    };
+    members.retain(|name, value| !(value.is_null() && declared.contains_key(name)));
+    for (name, value) in members.iter_mut() {
+        let Some(field) = declared.get(name).and_then(Value::as_object) else {
+            continue;
+        };
+        match value {
+            Value::Object(_) => drop_nulls(value, field),
+            Value::Array(items) => {
+                if let Some(item) = field.get("items").and_then(Value::as_object) {
+                    items.iter_mut().for_each(|v| drop_nulls(v, item));
+                }
+            }
+            _ => {}
         }
-        Value::Array(items) => items.iter_mut().for_each(drop_nulls),
-        _ => {}
     }
 }
 
@@ -156,12 +170,17 @@ fn compact(schema: &mut Value) {
     }
 }
 
-/// Descriptions as one paragraph: a doc comment's line breaks are only its wrapping.
+/// Descriptions without a doc comment's wrapping: a single line break becomes a space, a
+/// blank line (a new paragraph) stays.
 fn unwrap_lines(schema: &mut Value) {
     match schema {
         Value::Object(map) => {
             if let Some(Value::String(text)) = map.get_mut("description") {
-                *text = text.replace('\n', " ");
+                *text = text
+                    .split("\n\n")
+                    .map(|paragraph| paragraph.replace('\n', " "))
+                    .collect::<Vec<_>>()
+                    .join("\n\n");
             }
             map.values_mut().for_each(unwrap_lines);
         }

@@ -82,7 +82,17 @@ async fn a_timed_out_call_stops_its_statement(pool: PgPool) {
     let server = TestServer::start_app(app, ServeSettings::default()).await;
     let url = server.url("/rpc");
     let lock = lock_products(&pool).await;
-    let answer = rpc_at(&url, "get_product", json!({"product_id": "coffee-tea-005"})).await;
+    let call = {
+        let url = url.clone();
+        tokio::spawn(async move {
+            rpc_at(&url, "get_product", json!({"product_id": "coffee-tea-005"})).await
+        })
+    };
+    assert!(
+        until(&pool, |n| n >= 1).await,
+        "the call never reached the lock"
+    );
+    let answer = call.await.unwrap();
     assert_eq!(answer["error"]["data"]["code"], "timeout", "{answer}");
     assert!(
         until(&pool, |n| n == 0).await,
@@ -140,6 +150,8 @@ impl StdioServer {
             .arg("mcp")
             .env("DATABASE_URL", database_url)
             .env("GIFTVEC_DB_CLIENT_CHECK_MS", "200")
+            // Far past PATIENCE: only the cancellation can end the call in time.
+            .env("GIFTVEC_CALL_TIMEOUT_MS", "120000")
             .env("GIFTVEC_LOG", "warn")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

@@ -250,11 +250,15 @@ async fn a_shared_computation_outlives_a_waiter_that_gives_up() {
         let embedder = embedder.clone();
         tokio::spawn(async move { embedder.embed(&["a shared query".into()]).await })
     };
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    while fake.calls() == 0 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     let second = {
         let embedder = embedder.clone();
         tokio::spawn(async move { embedder.embed(&["a shared query".into()]).await })
     };
+    // The second waiter joins the computation in flight as soon as it runs (the answer
+    // takes 500 ms).
     tokio::time::sleep(Duration::from_millis(100)).await;
     first.abort();
     let embedded = second.await.unwrap().unwrap();

@@ -371,6 +371,14 @@ async fn advanced_fields_are_listed_with_the_ops_tools_and_accepted_everywhere(p
         .unwrap_err()
         .to_string();
     assert!(refused.contains("fusion.rrf_k"), "{refused}");
+    let refused = search(json!({"query": "tea", "qurey": null}))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        refused.contains("qurey"),
+        "an unknown argument is named, null or not: {refused}"
+    );
     let refused = search(json!({"query": null}))
         .await
         .unwrap_err()
