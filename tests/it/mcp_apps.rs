@@ -26,7 +26,8 @@ async fn mcp(url: &str, method: &str, params: Value) -> Value {
 }
 
 /// A host page: embeds an MCP App's HTML in a sandboxed iframe and plays the host's side of
-/// the protocol with the tool result it is given. `window.hostLog` lists what the view sent.
+/// the protocol with the tool result it is given. `window.hostLog` holds every message the
+/// view sent, as sent.
 const HOST_PAGE: &str = r#"<!doctype html><html><head><title>test host</title></head>
 <body style="margin:16px;font-family:sans-serif;background:#f6f7f9">
 <p>Tool result shown by the server's MCP App:</p>
@@ -41,7 +42,7 @@ window.showApp = (html, toolResult) => {
   window.addEventListener("message", (event) => {
     if (event.source !== frame.contentWindow) return;
     const m = event.data;
-    window.hostLog.push(m.method || "response");
+    window.hostLog.push(m);
     if (m.method === "ui/initialize") {
       reply({id: m.id, result: {protocolVersion: m.params.protocolVersion,
         hostInfo: {name: "giftvec-test-host", version: "1"},
@@ -194,15 +195,18 @@ async fn the_product_cards_show_the_tool_results_in_a_host(pool: PgPool) {
             .execute("return window.hostLog", vec![])
             .await
             .unwrap();
+        let sent: Vec<&str> = log
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|m| m["method"].as_str())
+            .collect();
         for step in [
             "ui/initialize",
             "ui/notifications/initialized",
             "ui/notifications/size-changed",
         ] {
-            assert!(
-                log.as_array().unwrap().contains(&json!(step)),
-                "{step}: {log}"
-            );
+            assert!(sent.contains(&step), "{step}: {log}");
         }
     }
 
@@ -247,5 +251,61 @@ async fn the_product_cards_show_the_tool_results_in_a_host(pool: PgPool) {
         text.contains(&shown[0].1) && text.contains(&shown[0].0),
         "{messages}"
     );
+    // What the view sent and what the host passed it, against the extension's own schema
+    // (the JSON Schema the ext-apps package publishes, not ours).
+    let log = browser
+        .client
+        .execute("return window.hostLog", vec![])
+        .await
+        .unwrap();
+    let schema = ProtocolSchema::load();
+    for message in log.as_array().unwrap() {
+        schema.check(message);
+    }
+    schema.check(&json!({"method": "ui/notifications/tool-result", "params": search}));
+    schema.check(&json!({"method": "ui/notifications/tool-result", "params": recommend}));
     browser.client.clone().close().await.unwrap();
+}
+
+/// The MCP Apps protocol messages as `@modelcontextprotocol/ext-apps` defines them (its
+/// `schema.json`, installed by tools/test).
+struct ProtocolSchema {
+    root: Value,
+}
+
+impl ProtocolSchema {
+    fn load() -> Self {
+        let path = format!(
+            "{}/@modelcontextprotocol/ext-apps/dist/src/generated/schema.json",
+            crate::server::test_node_modules()
+        );
+        let root = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        Self { root }
+    }
+
+    /// Checks one message (`method`, `params`) against the definition of its method.
+    fn check(&self, message: &Value) {
+        let method = message["method"]
+            .as_str()
+            .expect("the view sends no bare responses");
+        let definition = match method {
+            "ui/initialize" => "McpUiInitializeRequest",
+            "ui/notifications/initialized" => "McpUiInitializedNotification",
+            "ui/notifications/size-changed" => "McpUiSizeChangedNotification",
+            "ui/notifications/tool-result" => "McpUiToolResultNotification",
+            "ui/message" => "McpUiMessageRequest",
+            other => panic!("the view sent {other}, which this test does not know"),
+        };
+        let schema = json!({"$defs": self.root["$defs"], "$ref": format!("#/$defs/{definition}")});
+        let validator = jsonschema::draft202012::new(&schema).unwrap();
+        let shape = json!({"method": method, "params": message["params"]});
+        let errors: Vec<String> = validator
+            .iter_errors(&shape)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{method} breaks the ext-apps schema: {errors:?}\n{shape}"
+        );
+    }
 }
