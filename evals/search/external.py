@@ -82,18 +82,48 @@ def recommend(rpc, extra):
 # (name, tool call, whether its parameters were tuned on this project's data). "Before" is
 # giftvec's ranking before query understanding and the category vote (the request as written,
 # keyword weight 0.3, no vote).
-BEFORE = {"interpret": False, "fusion": {"keyword_weight": 0.3, "category_vote": 0}}
+# The fusion before BM25: ts_rank keyword scores, plain rank fusion, keyword weight 0.5, k 10.
+PREVIOUS = {"keyword_scorer": "ts_rank", "keyword_evidence": 0, "keyword_weight": 0.5, "rrf_k": 10}
+TS_RANK = {"keyword_scorer": "ts_rank"}
+BEFORE = {"interpret": False, "fusion": {**PREVIOUS, "keyword_weight": 0.3, "category_vote": 0}}
 CONFIGURATIONS = [
-    ("keyword only (as written)", lambda rpc: search(rpc, {"mode": "keyword", "interpret": False}), False),
+    ("keyword only, ts_rank (as written)", lambda rpc: search(rpc, {"mode": "keyword", "interpret": False, "fusion": TS_RANK}), False),
+    ("keyword only, BM25 (as written)", lambda rpc: search(rpc, {"mode": "keyword", "interpret": False}), True),
     ("dense only (as written)", lambda rpc: search(rpc, {"mode": "semantic", "interpret": False}), False),
     ("hybrid before", lambda rpc: search(rpc, BEFORE), True),
+    ("previous default (ts_rank, + query understanding + vote)", lambda rpc: search(rpc, {"fusion": PREVIOUS}), True),
+    ("previous default with BM25 for ts_rank", lambda rpc: search(rpc, {"fusion": {**PREVIOUS, "keyword_scorer": "bm25"}}), True),
+    ("new fusion with ts_rank for BM25", lambda rpc: search(rpc, {"fusion": TS_RANK}), True),
+    ("new fusion, plain RRF (no evidence weight)", lambda rpc: search(rpc, {"fusion": {"keyword_evidence": 0}}), True),
     ("dense only + query understanding", lambda rpc: search(rpc, {"mode": "semantic"}), False),
-    ("hybrid + query understanding (no vote)", lambda rpc: search(rpc, {"fusion": {"category_vote": 0}}), True),
+    ("new fusion, no category vote", lambda rpc: search(rpc, {"fusion": {"category_vote": 0}}), True),
     ("hybrid + category vote (as written)", lambda rpc: search(rpc, {"interpret": False}), True),
     ("search_products default", lambda rpc: search(rpc, {}), True),
     ("recommend_gifts, context as written", lambda rpc: recommend(rpc, {"interpret": False}), True),
     ("recommend_gifts default", lambda rpc: recommend(rpc, {}), True),
 ]
+
+
+# The grid `--sweep` walks on the tuning half (keyword weight, evidence exponent, BM25 title
+# weight and k1; everything else at its default).
+SWEEP = [
+    {"keyword_weight": w, "keyword_evidence": e, "field_weights": {"title": t}, "bm25_k1": k1}
+    for w in (0.3, 0.5, 0.8, 1.2)
+    for e in (0, 0.5, 1, 2)
+    for t in (1.5, 3)
+    for k1 in (0.8, 1.2)
+]
+
+
+def sweep(rpc, tune):
+    print("| keyword_weight | keyword_evidence | title weight | k1 | P@5 | nDCG@10 | MRR |")
+    print("|---|---|---|---|---|---|---|")
+    for fusion in SWEEP:
+        m = run(rpc, tune, search(rpc, {"fusion": fusion}))
+        print(f"| {fusion['keyword_weight']} | {fusion['keyword_evidence']} | "
+              f"{fusion['field_weights']['title']} | {fusion['bm25_k1']} | "
+              f"{m['p5']:.3f} | {m['ndcg10']:.3f} | {m['mrr']:.3f} |")
+    print()
 
 
 def main():
@@ -102,6 +132,7 @@ def main():
     ap.add_argument("--catalog", required=True)
     ap.add_argument("--requests", required=True)
     ap.add_argument("--name", default="external")
+    ap.add_argument("--sweep", action="store_true", help="the fusion grid on the tuning half only")
     args = ap.parse_args()
     rpc = Rpc(args.url)
     products = [json.loads(l) for l in open(args.catalog, encoding="utf-8") if l.strip()]
@@ -112,6 +143,8 @@ def main():
     tune = [r for r in requests if int(r["id"][-2:]) % 2 == 1]
     print(f"## {args.name}: {len(products)} products, {len(requests)} gift requests "
           f"({len(held)} held out, {len(tune)} tuning)\n")
+    if args.sweep:
+        return sweep(rpc, tune)
     print("| configuration | half | P@5 | nDCG@10 | MRR | zero-result |")
     print("|---|---|---|---|---|---|")
     # What a perfect ranking reaches: P@5 stays below 1 where fewer than 5 products qualify.

@@ -96,6 +96,9 @@ pub async fn import_file(
         ));
     }
     importer.flush().await?;
+    // Each batch appended keyword-statistics deltas; fold them now rather than leave it to a
+    // worker's next idle moment.
+    crate::store::bm25::compact(pool).await?;
     bar.finish_and_clear();
     Ok(importer.report)
 }

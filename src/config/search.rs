@@ -14,11 +14,11 @@ use crate::search::{ChatSettings, ExpansionSettings, SearchSettings};
 #[command(next_help_heading = "Search")]
 pub struct SearchArgs {
     /// Hybrid search: weight of the keyword ranking in the fusion (the semantic ranking's is 1).
-    #[arg(long, env = "GIFTVEC_SEARCH_KEYWORD_WEIGHT", default_value_t = 0.5)]
+    #[arg(long, env = "GIFTVEC_SEARCH_KEYWORD_WEIGHT", default_value_t = 1.2)]
     pub keyword_weight: f64,
 
     /// Hybrid search: the Reciprocal Rank Fusion constant k.
-    #[arg(long, env = "GIFTVEC_SEARCH_RRF_K", default_value_t = 10.0)]
+    #[arg(long, env = "GIFTVEC_SEARCH_RRF_K", default_value_t = 15.0)]
     pub rrf_k: f64,
 
     /// Hybrid search: how much the categories of the best meaning matches raise candidates of
@@ -26,6 +26,12 @@ pub struct SearchArgs {
     #[arg(long, env = "GIFTVEC_SEARCH_CATEGORY_VOTE",
           default_value_t = crate::search::fusion::CATEGORY_VOTE)]
     pub category_vote: f64,
+
+    /// Hybrid search: how much a keyword match's weight follows the share of the request it
+    /// matched (0: plain rank fusion; 1: in proportion).
+    #[arg(long, env = "GIFTVEC_SEARCH_KEYWORD_EVIDENCE",
+          default_value_t = crate::search::fusion::KEYWORD_EVIDENCE)]
+    pub keyword_evidence: f64,
 
     /// Expand queries with similar past searches (and chat rewrites) unless a call says not to.
     #[arg(long, env = "GIFTVEC_QUERY_EXPANSION", default_value_t = false)]
@@ -99,6 +105,8 @@ impl SearchArgs {
                 keyword_weight: self.keyword_weight.max(0.0),
                 semantic_weight: 1.0,
                 category_vote: self.category_vote.max(0.0),
+                keyword_evidence: self.keyword_evidence.max(0.0),
+                ..RrfParams::default()
             },
             expand_by_default: self.query_expansion,
             expansion: ExpansionSettings {

@@ -5,14 +5,18 @@
 //! with their last error after the last attempt; when the provider rejects a batch, its inputs
 //! are retried one by one so that one poison input does not hold up the rest.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
 use crate::app::App;
+use crate::store::bm25;
 use crate::store::embeddings::NewEmbedding;
 use crate::store::jobs::{self, ClaimedJob, JobText};
 use crate::{Error, Result};
+
+/// How often an idle worker folds the keyword statistics' delta rows (`store::bm25::compact`).
+const FOLD_EVERY: Duration = Duration::from_secs(60);
 
 /// Worker settings.
 #[derive(Debug, Clone)]
@@ -69,6 +73,7 @@ pub async fn run(
 ) -> Result<WorkerStats> {
     let mut stats = WorkerStats::default();
     tracing::info!(worker = %settings.id, model = %app.model.name, "embedding worker started");
+    let mut folded = Instant::now();
     while !*stop.borrow() {
         // A database hiccup must not end the worker: log, pause, carry on.
         let worked = match step(app, settings, &mut stats).await {
@@ -79,6 +84,12 @@ pub async fn run(
             }
         };
         if !worked {
+            if folded.elapsed() >= FOLD_EVERY {
+                folded = Instant::now();
+                if let Err(err) = bm25::compact(&app.db).await {
+                    tracing::warn!(error = %err, "folding the keyword statistics failed");
+                }
+            }
             tokio::select! {
                 _ = tokio::time::sleep(settings.idle_poll) => {}
                 _ = stop.changed() => {}

@@ -50,8 +50,9 @@ pub struct GiftRequest {
 pub struct Facts {
     /// Positive event weight on it in the window.
     pub positive: f64,
-    /// `ts_rank` of the request's words against it (0 when they do not match).
-    pub keyword_rank: f64,
+    /// BM25 of the request's words against it over their total idf, 0 to 1 (0 when they do
+    /// not match).
+    pub keyword_score: f64,
 }
 
 /// A candidate with its score and the score's parts.
@@ -294,16 +295,17 @@ impl Signals {
             self.keywords.as_deref(),
             &ids,
             app.recommend.window_days,
+            &app.search.fusion.bm25,
         )
         .await?;
         Ok(items
             .into_iter()
             .map(|item| {
-                let (positive, keyword_rank) =
+                let (positive, keyword_score) =
                     known.get(&item.product.id).copied().unwrap_or_default();
                 let facts = Facts {
                     positive,
-                    keyword_rank,
+                    keyword_score,
                 };
                 let components =
                     self.components(app, budget, &item.vector, item.product.price, facts);
@@ -340,7 +342,7 @@ impl Signals {
         if self.keywords.is_some() {
             c.insert(
                 scoring::KEYWORD.into(),
-                scoring::keyword(facts.keyword_rank),
+                scoring::keyword(facts.keyword_score),
             );
         }
         if let Some(v) = &self.recipient_vector {

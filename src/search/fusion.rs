@@ -1,13 +1,36 @@
 //! Reciprocal Rank Fusion: `score(d) = Σ_s weight_s / (k + rank_s(d))` over the sources that
-//! ranked `d` (ranks start at 1). Unweighted RRF (k = 60) let a noisy keyword list drag dense
-//! results down on gift requests; a light keyword weight with a small k keeps the dense order
-//! and lets exact keyword matches break near-ties (see DESIGN §5b), hence the defaults:
-//! keyword weight 0.5 and k = 10. With query understanding leaving gift boilerplate out of the
-//! keyword side, its list is cleaner and 0.5 did best across the demo set and the tuning
-//! halves of two public catalogs (higher weights help the demo set and hurt a catalog of
-//! short titles; docs/search.md has the sweep).
+//! ranked `d` (ranks start at 1), the keyword source's weight scaled by how much of the request
+//! the hit matched (`coverage^keyword_evidence`). Unweighted RRF (k = 60) let a noisy keyword
+//! list drag dense results down on gift requests (DESIGN §5b). With BM25 as the keyword scorer
+//! and query understanding leaving gift boilerplate out of its list, the keyword side earns a
+//! larger weight as long as a hit matching only part of the request counts for less: keyword
+//! weight 1.2, evidence 0.5 and k = 15 did best across the demo set and the tuning halves of
+//! two public catalogs (docs/search.md has the sweep).
 
 use std::collections::HashMap;
+
+use crate::store::bm25::Bm25Params;
+
+/// How the keyword side scores products.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum KeywordScorer {
+    /// BM25F over giftvec's inverted index, with the catalog's own term statistics.
+    #[default]
+    Bm25,
+    /// PostgreSQL's `ts_rank` over `search_tsv` (the scorer before BM25; for comparison).
+    TsRank,
+}
 
 /// Fusion parameters.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -21,7 +44,19 @@ pub struct RrfParams {
     /// How much a candidate's category's share of the meaning matches' vote raises its fused
     /// score (see [`super::category_vote`]; 0 turns it off).
     pub category_vote: f64,
+    /// How much a keyword hit's contribution follows the share of the request it matched
+    /// (its `coverage`): the contribution is multiplied by `coverage^keyword_evidence`, so 0
+    /// is plain RRF and 1 scales it linearly; a product matching only the request's filler
+    /// words then cannot pull a good meaning match down.
+    pub keyword_evidence: f64,
+    /// The keyword side's scorer.
+    pub scorer: KeywordScorer,
+    /// BM25 parameters (under [`KeywordScorer::Bm25`]).
+    pub bm25: Bm25Params,
 }
+
+/// Default of [`RrfParams::keyword_evidence`]: docs/search.md has the measurement.
+pub const KEYWORD_EVIDENCE: f64 = 0.5;
 
 /// Default of [`RrfParams::category_vote`]: docs/search.md has the measurement.
 pub const CATEGORY_VOTE: f64 = 1.5;
@@ -29,10 +64,13 @@ pub const CATEGORY_VOTE: f64 = 1.5;
 impl Default for RrfParams {
     fn default() -> Self {
         Self {
-            k: 10.0,
-            keyword_weight: 0.5,
+            k: 15.0,
+            keyword_weight: 1.2,
             semantic_weight: 1.0,
             category_vote: CATEGORY_VOTE,
+            keyword_evidence: KEYWORD_EVIDENCE,
+            scorer: KeywordScorer::default(),
+            bm25: Bm25Params::default(),
         }
     }
 }
@@ -50,14 +88,20 @@ pub struct Fused {
     pub semantic_rank: Option<u32>,
 }
 
-/// Fuses two ranked id lists (best first); ties broken by id.
-pub fn rrf(keyword: &[String], semantic: &[String], params: RrfParams) -> Vec<Fused> {
+/// Fuses two ranked lists (best first): keyword hits as (id, coverage), semantic ids; ties
+/// broken by id.
+pub fn rrf(keyword: &[(String, f64)], semantic: &[String], params: RrfParams) -> Vec<Fused> {
     let mut fused: HashMap<&str, Fused> = HashMap::new();
-    for (list, weight, is_keyword) in [
-        (keyword, params.keyword_weight, true),
-        (semantic, params.semantic_weight, false),
+    let evidence = |coverage: f64| coverage.clamp(0.0, 1.0).powf(params.keyword_evidence);
+    let keyword = keyword
+        .iter()
+        .map(|(id, coverage)| (id, params.keyword_weight * evidence(*coverage)));
+    let semantic = semantic.iter().map(|id| (id, params.semantic_weight));
+    for (list, is_keyword) in [
+        (keyword.collect::<Vec<_>>(), true),
+        (semantic.collect::<Vec<_>>(), false),
     ] {
-        for (i, id) in list.iter().enumerate() {
+        for (i, (id, weight)) in list.into_iter().enumerate() {
             let rank = i as u32 + 1;
             let entry = fused.entry(id).or_insert_with(|| Fused {
                 id: id.clone(),
@@ -86,6 +130,21 @@ mod tests {
         v.iter().map(|s| s.to_string()).collect()
     }
 
+    fn covered(v: &[(&str, f64)]) -> Vec<(String, f64)> {
+        v.iter().map(|(s, c)| (s.to_string(), *c)).collect()
+    }
+
+    fn plain(k: f64, keyword_weight: f64) -> RrfParams {
+        RrfParams {
+            k,
+            keyword_weight,
+            semantic_weight: 1.0,
+            category_vote: 0.0,
+            keyword_evidence: 0.0,
+            ..RrfParams::default()
+        }
+    }
+
     #[test]
     fn matches_a_hand_computed_example() {
         // k = 60, equal weights:
@@ -93,13 +152,9 @@ mod tests {
         //   b: 1/(60+2)            = 0.016129 (keyword only)
         //   c: 1/(60+3) + 1/(60+1) = 0.032266 (ties with a, broken by id)
         //   d: 1/(60+2)            = 0.016129 (semantic only)
-        let params = RrfParams {
-            k: 60.0,
-            keyword_weight: 1.0,
-            semantic_weight: 1.0,
-            category_vote: 0.0,
-        };
-        let out = rrf(&ids(&["a", "b", "c"]), &ids(&["c", "d", "a"]), params);
+        let params = plain(60.0, 1.0);
+        let keyword = covered(&[("a", 1.0), ("b", 1.0), ("c", 1.0)]);
+        let out = rrf(&keyword, &ids(&["c", "d", "a"]), params);
         let order: Vec<&str> = out.iter().map(|f| f.id.as_str()).collect();
         assert_eq!(order, ["a", "c", "b", "d"]);
         assert!((out[0].score - (1.0 / 61.0 + 1.0 / 63.0)).abs() < 1e-12);
@@ -113,15 +168,30 @@ mod tests {
 
     #[test]
     fn weights_scale_each_source() {
-        let params = RrfParams {
-            k: 10.0,
-            keyword_weight: 0.2,
-            semantic_weight: 1.0,
-            category_vote: 0.0,
-        };
-        let out = rrf(&ids(&["kw"]), &ids(&["sem"]), params);
+        let params = plain(10.0, 0.2);
+        let out = rrf(&covered(&[("kw", 0.3)]), &ids(&["sem"]), params);
         assert_eq!(out[0].id, "sem");
         assert!((out[0].score - 1.0 / 11.0).abs() < 1e-12);
         assert!((out[1].score - 0.2 / 11.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn keyword_evidence_scales_by_the_share_matched() {
+        let params = RrfParams {
+            keyword_evidence: 1.0,
+            ..plain(10.0, 0.5)
+        };
+        // kw1 matched a quarter of the request: 0.5 × 0.25 / 11; kw2 all of it: 0.5 / 12.
+        let keyword = covered(&[("kw1", 0.25), ("kw2", 1.0)]);
+        let out = rrf(&keyword, &[], params);
+        assert_eq!(out[0].id, "kw2");
+        assert!((out[0].score - 0.5 / 12.0).abs() < 1e-12);
+        assert!((out[1].score - 0.5 * 0.25 / 11.0).abs() < 1e-12);
+        let squared = RrfParams {
+            keyword_evidence: 2.0,
+            ..params
+        };
+        let out = rrf(&keyword, &[], squared);
+        assert!((out[1].score - 0.5 * 0.0625 / 11.0).abs() < 1e-12);
     }
 }

@@ -6,9 +6,10 @@ use serde::{Deserialize, Serialize};
 
 use super::category_vote;
 use super::expansion::{self, Expansion};
-use super::fusion::{RrfParams, rrf};
+use super::fusion::{KeywordScorer, RrfParams, rrf};
 use super::personal;
 use crate::app::App;
+use crate::store::bm25::{self, Gate};
 use crate::store::keyword::KeywordHit;
 use crate::store::{self, Embedding, Product, ProductFilters, SimilarityOptions};
 use crate::{Error, Result};
@@ -140,12 +141,18 @@ pub async fn search(app: &App, request: &SearchRequest<'_>) -> Result<SearchOutc
     let early_keyword = request.mode == Mode::Hybrid && !request.expand;
     let per_source = candidates(request.depth).max(pool);
     let mut outcome = match request.mode {
-        Mode::Keyword => keyword(app, request.keywords, pool, request.filters, None).await?,
+        Mode::Keyword => keyword(app, request, pool, None).await?,
         mode => {
             let (embedded, prefetched) = if early_keyword {
                 let (embedded, hits) = tokio::join!(
                     embed_query(app, request.query),
-                    keyword_hits(app, request.keywords, per_source, request.filters),
+                    keyword_hits(
+                        app,
+                        request.keywords,
+                        per_source,
+                        request.filters,
+                        &request.fusion
+                    ),
                 );
                 (embedded?, Some(hits?))
             } else {
@@ -159,10 +166,7 @@ pub async fn search(app: &App, request: &SearchRequest<'_>) -> Result<SearchOutc
                     );
                     match prefetched {
                         Some(hits) => keyword_outcome(hits, pool, Some(reason)),
-                        None => {
-                            keyword(app, request.keywords, pool, request.filters, Some(reason))
-                                .await?
-                        }
+                        None => keyword(app, request, pool, Some(reason)).await?,
                     }
                 }
                 Ok(embedding) => {
@@ -216,18 +220,31 @@ async fn embed_query(app: &App, query: &str) -> Result<std::result::Result<Embed
     }
 }
 
-/// The `limit` best keyword matches.
+/// The `limit` best keyword matches, under `fusion`'s scorer.
 async fn keyword_hits(
     app: &App,
     query: &str,
     limit: u32,
     filters: &ProductFilters,
+    fusion: &RrfParams,
 ) -> Result<Vec<KeywordHit>> {
     if query.trim().is_empty() {
         return Ok(Vec::new());
     }
-    let common = common_terms(app).await;
-    store::keyword::search(&app.read, query, filters, i64::from(limit), &common).await
+    let k = i64::from(limit);
+    match fusion.scorer {
+        KeywordScorer::Bm25 => {
+            let gate = Gate {
+                share: app.search.common_term_share,
+                min_docs: bm25::GATE_MIN_DOCS,
+            };
+            bm25::search(&app.read, query, filters, k, gate, &fusion.bm25).await
+        }
+        KeywordScorer::TsRank => {
+            let common = common_terms(app).await;
+            store::keyword::search(&app.read, query, filters, k, &common).await
+        }
+    }
 }
 
 /// Keyword results as the outcome (`degraded` when they stand in for another mode).
@@ -252,12 +269,18 @@ fn keyword_outcome(hits: Vec<KeywordHit>, limit: u32, degraded: Option<String>) 
 
 async fn keyword(
     app: &App,
-    query: &str,
+    request: &SearchRequest<'_>,
     limit: u32,
-    filters: &ProductFilters,
     degraded: Option<String>,
 ) -> Result<SearchOutcome> {
-    let hits = keyword_hits(app, query, limit, filters).await?;
+    let hits = keyword_hits(
+        app,
+        request.keywords,
+        limit,
+        request.filters,
+        &request.fusion,
+    )
+    .await?;
     Ok(keyword_outcome(hits, limit, degraded))
 }
 
@@ -315,9 +338,15 @@ async fn hybrid(
     let nearest = store::similarity::nearest(&app.read, &app.model, sources.vector, &options);
     let (semantic, keyword) = match sources.keyword {
         Some(hits) => (nearest.await?, hits),
-        None => tokio::try_join!(nearest, keyword_hits(app, sources.text, n, filters))?,
+        None => tokio::try_join!(
+            nearest,
+            keyword_hits(app, sources.text, n, filters, &fusion)
+        )?,
     };
-    let keyword_ids: Vec<String> = keyword.iter().map(|h| h.product.id.clone()).collect();
+    let keyword_ids: Vec<(String, f64)> = keyword
+        .iter()
+        .map(|h| (h.product.id.clone(), h.coverage))
+        .collect();
     let semantic_ids: Vec<String> = semantic.iter().map(|h| h.product.id.clone()).collect();
     let voters: Vec<String> = semantic
         .iter()

@@ -18,8 +18,11 @@ use crate::Result;
 pub struct KeywordHit {
     /// The product.
     pub product: Product,
-    /// `ts_rank` of the product for the query (higher is better).
+    /// The keyword score (BM25, or `ts_rank` under that scorer; higher is better).
     pub rank: f64,
+    /// Share of the request's weight (its lexemes' idf) this product matched, 0 to 1 (1 under
+    /// `ts_rank`, which does not measure it).
+    pub coverage: f64,
 }
 
 #[derive(sqlx::FromRow)]
@@ -82,6 +85,7 @@ pub async fn search(
         .map(|r| KeywordHit {
             product: r.product,
             rank: r.rank,
+            coverage: 1.0,
         })
         .collect())
 }

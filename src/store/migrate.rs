@@ -31,15 +31,29 @@ impl MigrationStatus {
 
 /// Applies every pending migration (up to `target` when given) and returns the versions it
 /// applied. Refuses with instructions when pgvector is missing. Safe to run from several
-/// processes at once (sqlx takes an advisory lock).
+/// processes at once (sqlx takes an advisory lock). Migrations run without the serving
+/// statement timeout: indexing an existing catalog (migration 17 at 100k products) takes
+/// longer than any tool call may.
 #[tracing::instrument(skip(pool))]
 pub async fn run(pool: &PgPool, target: Option<i64>) -> Result<Vec<i64>> {
     require_pgvector(pool).await?;
     let before = status(pool).await?;
+    let mut conn = pool.acquire().await?;
+    sqlx::query("SET statement_timeout = 0")
+        .execute(&mut *conn)
+        .await?;
     let outcome = match target {
-        Some(version) => MIGRATOR.run_to(version, pool).await,
-        None => MIGRATOR.run(pool).await,
+        Some(version) => MIGRATOR.run_to(version, &mut *conn).await,
+        None => MIGRATOR.run(&mut *conn).await,
     };
+    // Back to the connection's own setting (its startup value) before it serves anything else.
+    let reset = sqlx::query("RESET statement_timeout")
+        .execute(&mut *conn)
+        .await;
+    if reset.is_err() {
+        conn.close_on_drop();
+    }
+    drop(conn);
     outcome.map_err(migrate_error)?;
     let after = status(pool).await?;
     Ok(after

@@ -3,6 +3,7 @@
 //! and database internals never leave this module except in logs.
 
 pub mod abandoned;
+pub mod bm25;
 mod embedding;
 pub mod embeddings;
 pub mod events;

@@ -11,6 +11,7 @@ pub mod embedding_status;
 pub mod experiment_report;
 pub mod explain_recommendation;
 pub mod find_similar_queries;
+pub mod fusion_input;
 pub mod get_product;
 pub mod get_recipient;
 mod input_check;

@@ -3,12 +3,12 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+pub use super::fusion_input::{FieldWeights, FusionInput, LengthNorm};
 use super::views::{Detail, Filters, Hit, MAX_ID_CHARS, MAX_LIMIT, default_limit, resolve_filters};
 use super::{Effects, Tool, Toolset, cursor};
 use crate::app::App;
 use crate::observe::names;
 use crate::search::expansion::Expansion;
-use crate::search::fusion::RrfParams;
 use crate::search::interpret::{self, Interpretation};
 use crate::search::products::{self as product_search, Mode, SearchRequest};
 use crate::store::queries::{self, SearchLog};
@@ -59,37 +59,6 @@ pub struct Input {
     /// Read prices ("under $50"), "in stock" and "not X" in the query as filters (default
     /// true; filters win). false: search it as written.
     pub interpret: Option<bool>,
-}
-
-/// Reciprocal Rank Fusion overrides: `score = Σ weight / (rrf_k + rank)`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct FusionInput {
-    /// Weight of the keyword ranking (server default 0.5).
-    #[schemars(range(min = 0, max = 10))]
-    pub keyword_weight: Option<f64>,
-    /// Weight of the meaning ranking (default 1).
-    #[schemars(range(min = 0, max = 10))]
-    pub semantic_weight: Option<f64>,
-    /// Rank fusion constant (server default 10).
-    #[schemars(range(min = 0, max = 1000))]
-    pub rrf_k: Option<f64>,
-    /// How much the best meaning matches' categories raise candidates of the same category
-    /// (server default 1.5; 0 turns it off).
-    #[schemars(range(min = 0, max = 10))]
-    pub category_vote: Option<f64>,
-}
-
-impl FusionInput {
-    /// The parameters to fuse with: these overrides over `defaults`.
-    fn resolve(&self, defaults: RrfParams) -> RrfParams {
-        RrfParams {
-            keyword_weight: self.keyword_weight.unwrap_or(defaults.keyword_weight),
-            semantic_weight: self.semantic_weight.unwrap_or(defaults.semantic_weight),
-            k: self.rrf_k.unwrap_or(defaults.k),
-            category_vote: self.category_vote.unwrap_or(defaults.category_vote),
-        }
-    }
 }
 
 /// Best matches first.

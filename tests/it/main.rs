@@ -2,6 +2,7 @@
 //! `tools/test` starts it and sets DATABASE_URL). `#[sqlx::test]` gives each test a fresh
 //! database with the migrations applied (or none, where the test says `migrations = false`).
 
+mod bm25;
 mod browser;
 mod cancel;
 mod cli;

@@ -52,7 +52,7 @@ async fn a_zero_keyword_weight_is_pure_semantic_order(pool: PgPool) {
     assert_eq!(ids(&fused), ids(&semantic));
     let heavy_keywords = search(
         &app,
-        json!({"query": query, "limit": 15, "fusion": {"keyword_weight": 10.0, "semantic_weight": 0.0, "category_vote": 0.0}}),
+        json!({"query": query, "limit": 15, "fusion": {"keyword_weight": 10.0, "semantic_weight": 0.0, "category_vote": 0.0, "keyword_evidence": 0.0}}),
     )
     .await
     .unwrap();
@@ -71,7 +71,7 @@ async fn a_zero_keyword_weight_is_pure_semantic_order(pool: PgPool) {
     // category's share of the top 10's vote (1/rank), as documented.
     let voted = search(
         &app,
-        json!({"query": query, "limit": 15, "fusion": {"keyword_weight": 0.0, "category_vote": 3.0}}),
+        json!({"query": query, "limit": 15, "fusion": {"keyword_weight": 0.0, "category_vote": 3.0, "rrf_k": 10.0}}),
     )
     .await
     .unwrap();

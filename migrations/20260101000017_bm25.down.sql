@@ -1,0 +1,21 @@
+DROP TRIGGER products_bm25_truncate ON products;
+DROP TRIGGER products_bm25_delete ON products;
+DROP TRIGGER products_bm25_update ON products;
+DROP TRIGGER products_bm25_insert ON products;
+DROP FUNCTION giftvec_bm25_on_truncate();
+DROP FUNCTION giftvec_bm25_on_delete();
+DROP FUNCTION giftvec_bm25_on_update();
+DROP FUNCTION giftvec_bm25_on_insert();
+DROP FUNCTION giftvec_bm25_scores(text, text[], float8[], float8[], float8);
+DROP FUNCTION giftvec_bm25_catalog();
+DROP FUNCTION giftvec_bm25_terms(text);
+DROP FUNCTION giftvec_bm25_tf(smallint, smallint, smallint, smallint, smallint, smallint, smallint,
+                              smallint, smallint, smallint, float8[], float8[], float8[]);
+DROP FUNCTION giftvec_bm25_field(smallint, smallint, float8, float8, float8);
+DROP FUNCTION giftvec_bm25_compact();
+DROP FUNCTION giftvec_bm25_remove(text[]);
+DROP FUNCTION giftvec_bm25_add(text[]);
+DROP FUNCTION giftvec_bm25_attribute_text(jsonb);
+DROP TABLE bm25_totals;
+DROP TABLE bm25_term_docs;
+DROP TABLE product_terms;
