@@ -6,7 +6,6 @@ DROP FUNCTION giftvec_bm25_on_truncate();
 DROP FUNCTION giftvec_bm25_on_delete();
 DROP FUNCTION giftvec_bm25_on_update();
 DROP FUNCTION giftvec_bm25_on_insert();
-DROP FUNCTION giftvec_bm25_scores(text, text[], float8[], float8[], float8);
 DROP FUNCTION giftvec_bm25_catalog();
 DROP FUNCTION giftvec_bm25_terms(text);
 DROP FUNCTION giftvec_bm25_tf(smallint, smallint, smallint, smallint, smallint, smallint, smallint,

@@ -181,26 +181,6 @@ CREATE FUNCTION giftvec_bm25_catalog(OUT docs float8, OUT avg_len float8[])
     FROM bm25_totals
 $$;
 
--- BM25F of the given products for a request (those matching none of its lexemes are left
--- out), with the share of the request's idf each matched (`coverage`) and its score over the
--- request's total idf (`normalised`, 0 to 1: 1 is every lexeme matched to saturation).
-CREATE FUNCTION giftvec_bm25_scores(q text, ids text[], w float8[], b float8[], k1 float8)
-    RETURNS TABLE (product_id text, score float8, coverage float8, normalised float8)
-    LANGUAGE sql STABLE PARALLEL SAFE AS $$
-    WITH t AS (SELECT * FROM giftvec_bm25_terms(q)),
-    total AS (SELECT nullif(sum(idf), 0) AS idf FROM t),
-    c AS (SELECT * FROM giftvec_bm25_catalog())
-    SELECT pt.product_id, sum(t.idf * x.tf / (k1 + x.tf)),
-           sum(t.idf) / max(total.idf), sum(t.idf * x.tf / (k1 + x.tf)) / max(total.idf)
-    FROM t JOIN product_terms pt ON pt.lexeme = t.lexeme CROSS JOIN c CROSS JOIN total
-    CROSS JOIN LATERAL (SELECT giftvec_bm25_tf(
-        pt.tf_title, pt.tf_category, pt.tf_tags, pt.tf_description, pt.tf_attributes,
-        pt.len_title, pt.len_category, pt.len_tags, pt.len_description, pt.len_attributes,
-        w, b, c.avg_len)) AS x(tf)
-    WHERE pt.product_id = ANY (ids)
-    GROUP BY pt.product_id
-$$;
-
 CREATE FUNCTION giftvec_bm25_on_insert() RETURNS trigger
     LANGUAGE plpgsql AS $$
 BEGIN

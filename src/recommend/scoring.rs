@@ -4,7 +4,7 @@
 //! |---|---|---|
 //! | `context` | cosine of the product to the agent's `context` text | context |
 //! | `occasion` | cosine of the product to "a gift for <occasion>" | occasion |
-//! | `keyword` | BM25 of the request's words (context less gift boilerplate, and the recipient's interests) over their total idf: 0 to 1, 1 when every word matches to saturation | context or interests |
+//! | `keyword` | `1 − exp(−r / 0.1)`, `r` = `ts_rank` of the request's words (context less gift boilerplate, and the recipient's interests, OR-ed) | context or interests |
 //! | `recipient` | cosine of the product to the recipient's profile vector | a recipient with a profile |
 //! | `preference` | cosine of the product to the shopper's preference vector | the user has history |
 //! | `popularity` | `1 − exp(−s / popularity_scale)`, `s` = positive event weight on it in the window | always |
@@ -139,9 +139,9 @@ impl Budget {
     }
 }
 
-/// Keyword match from the normalised BM25 `r` (0 without a match; already 0 to 1).
+/// Keyword match from `ts_rank` `r` (0 without a match).
 pub fn keyword(r: f64) -> f64 {
-    r.clamp(0.0, 1.0)
+    1.0 - (-r.max(0.0) / 0.1).exp()
 }
 
 /// Popularity from the positive event weight `s`.

@@ -50,9 +50,8 @@ pub struct GiftRequest {
 pub struct Facts {
     /// Positive event weight on it in the window.
     pub positive: f64,
-    /// BM25 of the request's words against it over their total idf, 0 to 1 (0 when they do
-    /// not match).
-    pub keyword_score: f64,
+    /// `ts_rank` of the request's words against it (0 when they do not match).
+    pub keyword_rank: f64,
 }
 
 /// A candidate with its score and the score's parts.
@@ -295,17 +294,16 @@ impl Signals {
             self.keywords.as_deref(),
             &ids,
             app.recommend.window_days,
-            &app.search.fusion.bm25,
         )
         .await?;
         Ok(items
             .into_iter()
             .map(|item| {
-                let (positive, keyword_score) =
+                let (positive, keyword_rank) =
                     known.get(&item.product.id).copied().unwrap_or_default();
                 let facts = Facts {
                     positive,
-                    keyword_score,
+                    keyword_rank,
                 };
                 let components =
                     self.components(app, budget, &item.vector, item.product.price, facts);
@@ -342,7 +340,7 @@ impl Signals {
         if self.keywords.is_some() {
             c.insert(
                 scoring::KEYWORD.into(),
-                scoring::keyword(facts.keyword_score),
+                scoring::keyword(facts.keyword_rank),
             );
         }
         if let Some(v) = &self.recipient_vector {

@@ -199,7 +199,7 @@ pub async fn search(
 /// planning the BM25 statements for each call's values cost 9 to 23 ms at 100k products (more
 /// than running them), and their shape does not depend on the values (`BEGIN`, `SET LOCAL`,
 /// the query, `COMMIT`).
-pub(crate) async fn fetch_generic<'q, O>(
+async fn fetch_generic<'q, O>(
     pool: &PgPool,
     query: QueryAs<'q, Postgres, O, PgArguments>,
 ) -> Result<Vec<O>>

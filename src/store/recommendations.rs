@@ -9,7 +9,6 @@ use sqlx::PgPool;
 use sqlx::postgres::PgArguments;
 use sqlx::{Arguments, FromRow};
 
-use super::bm25::Bm25Params;
 use super::products::{Product, product_columns};
 use super::{Embedding, EmbeddingModel, sql_literal};
 use crate::{Error, Result};
@@ -134,15 +133,13 @@ pub async fn with_vectors(
 }
 
 /// Per product of `ids`: the positive event weight on it over the last `days` days, and the
-/// BM25 of `words` against it over their total idf (0 without words or a match;
-/// `giftvec_bm25_scores`). One statement, under a generic plan.
-#[tracing::instrument(skip(pool, words, ids, bm25), fields(n = ids.len()))]
+/// `ts_rank` of `words` against it (0 without words or a match). One round trip.
+#[tracing::instrument(skip(pool, words, ids), fields(n = ids.len()))]
 pub async fn facts(
     pool: &PgPool,
     words: Option<&str>,
     ids: &[String],
     days: u32,
-    bm25: &Bm25Params,
 ) -> Result<HashMap<String, (f64, f64)>> {
     const POSITIVE: &str = "SELECT product_id, sum(weight)::float8 AS s FROM events
         WHERE product_id = ANY($1) AND weight > 0
@@ -151,21 +148,19 @@ pub async fn facts(
     let rows: Vec<(String, f64, f64)> = match words {
         Some(words) => {
             let sql = format!(
-                "WITH pos AS ({POSITIVE}),
-                      k AS (SELECT * FROM giftvec_bm25_scores($3, $1, $4, $5, $6))
-                 SELECT p.id, coalesce(pos.s, 0), coalesce(k.normalised, 0)
-                 FROM products p LEFT JOIN pos ON pos.product_id = p.id
-                 LEFT JOIN k ON k.product_id = p.id
+                "WITH pos AS ({POSITIVE}), q AS (SELECT q FROM giftvec_keyword_query($3) AS q(q))
+                 SELECT p.id, coalesce(pos.s, 0),
+                        CASE WHEN p.search_tsv @@ q.q THEN ts_rank(p.search_tsv, q.q)::float8
+                             ELSE 0 END
+                 FROM products p CROSS JOIN q LEFT JOIN pos ON pos.product_id = p.id
                  WHERE p.id = ANY($1)"
             );
-            let query = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(ids)
                 .bind(days as i32)
                 .bind(words)
-                .bind(bm25.weights.as_slice())
-                .bind(bm25.b.as_slice())
-                .bind(bm25.k1);
-            super::bm25::fetch_generic(pool, query).await?
+                .fetch_all(pool)
+                .await?
         }
         None => {
             let sql = format!("SELECT product_id, s, 0::float8 FROM ({POSITIVE}) pos");

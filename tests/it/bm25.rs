@@ -122,13 +122,8 @@ fn length(field: &HashMap<String, f64>) -> f64 {
     field.values().sum()
 }
 
-/// BM25F of every product holding one of `terms`, its coverage and its score over the terms'
-/// total idf, computed from scratch.
-fn brute_force(
-    corpus: &Corpus,
-    terms: &[String],
-    p: &Bm25Params,
-) -> BTreeMap<String, (f64, f64, f64)> {
+/// BM25F of every product holding one of `terms`, and its coverage, computed from scratch.
+fn brute_force(corpus: &Corpus, terms: &[String], p: &Bm25Params) -> BTreeMap<String, (f64, f64)> {
     let n = corpus.len() as f64;
     let avg: Vec<f64> = (0..5)
         .map(|f| corpus.values().map(|d| length(&d[f])).sum::<f64>() / n)
@@ -158,7 +153,7 @@ fn brute_force(
             }
         }
         if score > 0.0 {
-            out.insert(id.clone(), (score, matched / total, score / total));
+            out.insert(id.clone(), (score, matched / total));
         }
     }
     out
@@ -185,7 +180,7 @@ async fn assert_matches_brute_force(pool: &PgPool, queries: &[&str], p: &Bm25Par
             expected.keys().collect::<Vec<_>>(),
             "{query}"
         );
-        for (id, (score, coverage, _)) in &expected {
+        for (id, (score, coverage)) in &expected {
             let (s, c) = got[id];
             assert!((s - score).abs() < 1e-9, "{query} {id}: {s} vs {score}");
             assert!(
@@ -194,16 +189,6 @@ async fn assert_matches_brute_force(pool: &PgPool, queries: &[&str], p: &Bm25Par
             );
         }
     }
-}
-
-/// What recommend_gifts' keyword component is for each product matching `text`: BM25 over the
-/// request's total idf, computed from scratch.
-pub async fn normalised(pool: &PgPool, text: &str, p: &Bm25Params) -> HashMap<String, f64> {
-    let corpus = corpus(pool).await;
-    brute_force(&corpus, &lexemes(pool, text).await, p)
-        .into_iter()
-        .map(|(id, (_, _, normalised))| (id, normalised))
-        .collect()
 }
 
 const QUERIES: [&str; 6] = [

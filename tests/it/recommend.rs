@@ -120,8 +120,16 @@ async fn filters_hold_and_the_ranking_equals_brute_force_scoring(pool: PgPool) {
             min,
             max: Some(max),
         };
-        let words = giftvec::search::interpret::keywords(context);
-        let ranks = crate::bm25::normalised(&pool, &words, &app.search.fusion.bm25).await;
+        let ranks: std::collections::HashMap<String, f64> = sqlx::query_as(
+            "SELECT p.id, ts_rank(p.search_tsv, q.q)::float8 FROM products p,
+                    giftvec_keyword_query($1) AS q(q) WHERE p.search_tsv @@ q.q",
+        )
+        .bind(giftvec::search::interpret::keywords(context))
+        .fetch_all(&pool)
+        .await
+        .unwrap()
+        .into_iter()
+        .collect();
         let mut expected: Vec<(f64, String)> = products
             .iter()
             .filter(|(id, cat, price, stock, _)| {
