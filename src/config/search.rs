@@ -46,8 +46,9 @@ pub struct SearchArgs {
     pub personal_weight: f64,
 
     /// Keyword search: words found in more than this share of products (0 to 1, e.g. "gift"
-    /// in a gift shop) do not make a product a candidate on their own, only with another word
-    /// of the request; they still count in the ranking. 0 turns this off.
+    /// in a gift shop) and in more than 1,000 of them do not make a product a candidate on
+    /// their own, only with another word of the request; they still count in the ranking of
+    /// the leading candidates. 0 turns this off.
     #[arg(long, env = "GIFTVEC_SEARCH_COMMON_TERM_SHARE",
           default_value_t = crate::search::settings::COMMON_TERM_SHARE)]
     pub common_term_share: f64,
