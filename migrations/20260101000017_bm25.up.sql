@@ -24,7 +24,8 @@ CREATE TABLE product_terms (
     len_description smallint NOT NULL,
     len_attributes  smallint NOT NULL,
     -- Covering: a lexeme's postings are read from the index alone (index-only scan), not
-    -- from heap pages scattered by the order products were written in (4x faster at 100k).
+    -- from heap pages scattered by the order products were written in (a lexeme with 4,070
+    -- postings at 100k: 2.7 ms instead of 5.0 ms, EXPLAIN ANALYZE).
     PRIMARY KEY (lexeme, product_id)
         INCLUDE (tf_title, tf_category, tf_tags, tf_description, tf_attributes,
                  len_title, len_category, len_tags, len_description, len_attributes)
