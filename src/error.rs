@@ -61,12 +61,12 @@ impl Error {
         }
     }
 
-    /// The message the caller reads: the error's own text, or "internal error" for our faults
-    /// (whose details go to the log only).
+    /// The message the caller reads: the error's own text (at most [`MESSAGE_MAX`]
+    /// characters), or "internal error" for our faults (whose details go to the log only).
     pub fn public_message(&self) -> String {
         match self {
             Error::Internal(_) => "internal error; the call did not complete".to_string(),
-            other => other.to_string(),
+            other => bounded(&other.to_string(), MESSAGE_MAX).into_owned(),
         }
     }
 
@@ -135,17 +135,46 @@ impl Error {
         matches!(self, Error::InvalidInput { .. } | Error::NotFound(_))
     }
 
-    /// An [`Error::NotFound`] for the `what` (e.g. "product") called `id`.
+    /// An [`Error::NotFound`] for the `what` (e.g. "product") called `id` (shown up to
+    /// [`ECHO_MAX`] characters).
     pub fn not_found(what: &str, id: &str) -> Self {
-        Error::NotFound(format!("{what} {id:?} was not found"))
+        Error::NotFound(format!("{what} {:?} was not found", bounded(id, ECHO_MAX)))
     }
 
-    /// An [`Error::InvalidInput`] for `field`.
+    /// An [`Error::InvalidInput`] for `field`. A field name longer than [`ECHO_MAX`] (an
+    /// unknown argument's name is the caller's text) and a message longer than
+    /// [`MESSAGE_MAX`] are cut, so no caller input is echoed whole into answers or logs.
     pub fn invalid(field: impl Into<Cow<'static, str>>, message: impl Into<String>) -> Self {
-        Error::InvalidInput {
-            field: field.into(),
-            message: message.into(),
-        }
+        let field = field.into();
+        let field = match bounded(&field, ECHO_MAX) {
+            Cow::Borrowed(_) => field,
+            Cow::Owned(cut) => Cow::Owned(cut),
+        };
+        let message = message.into();
+        let message = match bounded(&message, MESSAGE_MAX) {
+            Cow::Borrowed(_) => message,
+            Cow::Owned(cut) => cut,
+        };
+        Error::InvalidInput { field, message }
+    }
+}
+
+/// How much of a caller's value (an id, a field name) an error repeats.
+pub const ECHO_MAX: usize = 200;
+
+/// The longest message an error carries (ours are far shorter; the bound is for the caller
+/// text some of them quote).
+pub const MESSAGE_MAX: usize = 600;
+
+/// `text` when it has at most `max` characters, else its first `max` and how long it was.
+pub fn bounded(text: &str, max: usize) -> Cow<'_, str> {
+    match text.char_indices().nth(max) {
+        None => Cow::Borrowed(text),
+        Some((end, _)) => Cow::Owned(format!(
+            "{}… ({} characters in all)",
+            &text[..end],
+            text.chars().count()
+        )),
     }
 }
 

@@ -52,7 +52,8 @@ pub fn offset(cursor: Option<&str>, fingerprint: &str, limit: u32) -> Result<u32
             "belongs to a different search (query, filters, mode or limit changed); start again without a cursor",
         ));
     }
-    if offset + limit > MAX_DEPTH {
+    // A forged offset near u32::MAX must not wrap past the check.
+    if offset.saturating_add(limit) > MAX_DEPTH {
         return Err(Error::invalid(
             "cursor",
             format!("pages reach only the first {MAX_DEPTH} results; narrow the filters instead"),
@@ -85,6 +86,8 @@ mod tests {
         );
         assert!(offset(Some("garbage"), &print, 10).is_err());
         assert!(offset(Some(&format!("c1.995.{print}")), &print, 10).is_err());
+        let forged = format!("c1.{}.{print}", u32::MAX - 5);
+        assert!(offset(Some(&forged), &print, 10).is_err(), "no wrap-around");
         assert_eq!(next(10, &print, false), None);
     }
 }

@@ -3,6 +3,7 @@
 //! [`catalog`] lists them; every transport (MCP, JSON-RPC, REST) serves that one list, so a
 //! tool is written once.
 
+pub mod control_chars;
 pub mod cursor;
 pub mod dispatch;
 pub mod diversify;
@@ -128,11 +129,13 @@ impl ToolEntry {
 
     /// Checks `arguments` (a JSON object) against the input schema, parses them, runs the
     /// tool, serialises the result. Bad arguments become [`Error::InvalidInput`] naming the
-    /// field and the limit the schema declares; a `null` argument counts as absent.
+    /// field and the limit the schema declares, or the control character a string holds; a
+    /// `null` argument counts as absent.
     pub fn call(&self, app: App, arguments: Value) -> BoxFuture<'static, Result<Value>> {
         let checked = arguments_object(arguments).and_then(|mut arguments| {
             schema::drop_nulls(&mut arguments, &self.input_schema);
             self.input_check.check(&arguments)?;
+            control_chars::check(&arguments)?;
             Ok(arguments)
         });
         let arguments = match checked {

@@ -103,7 +103,10 @@ pub async fn read(app: &App, uri: &str) -> Result<ReadResourceResult, McpError> 
         call(app, "get_recipient", arguments).await?
     } else {
         return Err(McpError::resource_not_found(
-            format!("no resource {uri:?}; resources/list and resources/templates/list show them"),
+            format!(
+                "no resource {:?}; resources/list and resources/templates/list show them",
+                crate::error::bounded(uri, crate::error::ECHO_MAX)
+            ),
             None,
         ));
     };

@@ -3,15 +3,33 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::tools;
+use crate::tools::{self, control_chars};
+
+/// `schema` with the control-character rule spelled out on every free-text string, so that
+/// what the document declares valid is what the validation accepts.
+fn declare_text_rule(schema: &mut Value) {
+    match schema {
+        Value::Object(map) => {
+            let free_text = map.get("type").is_some_and(|t| {
+                t == "string" || t.as_array().is_some_and(|a| a.contains(&json!("string")))
+            }) && !map.contains_key("enum")
+                && !map.contains_key("pattern");
+            if free_text {
+                map.insert("pattern".into(), json!(control_chars::PATTERN));
+            }
+            map.values_mut().for_each(declare_text_rule);
+        }
+        Value::Array(items) => items.iter_mut().for_each(declare_text_rule),
+        _ => {}
+    }
+}
 
 fn schemas() -> Map<String, Value> {
     let mut schemas = Map::new();
     for tool in tools::catalog() {
-        schemas.insert(
-            format!("{}_input", tool.name),
-            Value::Object((*tool.input_schema).clone()),
-        );
+        let mut input = Value::Object((*tool.input_schema).clone());
+        declare_text_rule(&mut input);
+        schemas.insert(format!("{}_input", tool.name), input);
         schemas.insert(
             format!("{}_output", tool.name),
             Value::Object((*tool.output_schema).clone()),
@@ -71,9 +89,9 @@ fn query(name: &str, schema: Value, description: &str) -> Value {
 
 /// The document.
 pub fn document() -> Value {
-    let id = json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string"}, "description": "Product id"});
+    let id = json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string", "pattern": control_chars::PATTERN}, "description": "Product id"});
     let number = json!({"type": "number"});
-    let text = json!({"type": "string"});
+    let text = json!({"type": "string", "pattern": control_chars::PATTERN});
     json!({
         "openapi": "3.1.0",
         "info": {
@@ -106,7 +124,7 @@ pub fn document() -> Value {
                     query("min_price", number.clone(), "Lowest price"),
                     query("max_price", number, "Highest price"),
                     query("in_stock", json!({"type": "boolean"}), "Stock filter"),
-                    query("cursor", json!({"type": "string"}), "next_cursor of the previous page"),
+                    query("cursor", text.clone(), "next_cursor of the previous page"),
                 ],
                 "responses": responses("similar_products"),
             }},

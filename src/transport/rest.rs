@@ -60,6 +60,29 @@ struct SimilarQuery {
     cursor: Option<String>,
 }
 
+impl SimilarQuery {
+    /// Refuses `NaN` and infinities, which a query string can spell (`max_price=-inf`) and
+    /// JSON cannot carry on to the tool: dropped silently, they would lift the filter.
+    fn finite(&self) -> Result<(), Error> {
+        let numbers = [
+            ("min_similarity", self.min_similarity),
+            ("price_tolerance_pct", self.price_tolerance_pct),
+            ("min_price", self.min_price),
+            ("max_price", self.max_price),
+        ];
+        match numbers
+            .iter()
+            .find(|(_, n)| n.is_some_and(|n| !n.is_finite()))
+        {
+            Some((field, n)) => Err(Error::invalid(
+                *field,
+                format!("must be a finite number, got {}", n.unwrap_or_default()),
+            )),
+            None => Ok(()),
+        }
+    }
+}
+
 async fn similar_by_id(
     State(state): State<HttpState>,
     Path(id): Path<String>,
@@ -69,6 +92,9 @@ async fn similar_by_id(
         Ok(q) => q,
         Err(rejection) => return error_response(&Error::invalid("query", rejection.body_text())),
     };
+    if let Err(err) = q.finite() {
+        return error_response(&err);
+    }
     let arguments = json!({
         "product_id": id, "limit": q.limit, "min_similarity": q.min_similarity,
         "price_tolerance_pct": q.price_tolerance_pct, "cursor": q.cursor,

@@ -15,17 +15,18 @@ use crate::app::App;
 use crate::tools::dispatch::{self, Transport};
 use crate::tools::{self, ToolEntry, Toolsets};
 
-/// JSON-RPC code of each stable error code (-32602 for bad input, the rest in the
-/// implementation-defined range).
+/// JSON-RPC code of each stable error code: -32602 for bad input, -32603 for our faults, the
+/// rest in the server-defined range at -32040 and below, clear of the codes jsonrpsee itself
+/// answers with (-32000 to -32011: oversized request, busy server, batch too big, ...).
 pub fn rpc_code(err: &Error) -> i32 {
     match err {
         Error::InvalidInput { .. } => -32602,
-        Error::NotFound(_) => -32004,
-        Error::Busy => -32005,
-        Error::Timeout => -32006,
-        Error::Upstream(_) => -32010,
-        Error::BudgetExceeded(_) => -32011,
-        Error::NotMigrated(_) | Error::Setup(_) => -32012,
+        Error::NotFound(_) => -32040,
+        Error::Busy => -32041,
+        Error::Timeout => -32042,
+        Error::Upstream(_) => -32043,
+        Error::BudgetExceeded(_) => -32044,
+        Error::NotMigrated(_) | Error::Setup(_) => -32045,
         Error::Internal(_) => -32603,
     }
 }
@@ -76,4 +77,29 @@ pub fn module(app: App, toolsets: Toolsets) -> RpcModule<App> {
         .register_method("tools.list", move |_, _, _| super::mcp::tool_list(toolsets))
         .expect("unique method name");
     module
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_distinct_and_clear_of_jsonrpsee_own() {
+        let errors = [
+            Error::invalid("f", "m"),
+            Error::NotFound("x".into()),
+            Error::Busy,
+            Error::Timeout,
+            Error::Upstream("u".into()),
+            Error::BudgetExceeded("b".into()),
+            Error::Setup("s".into()),
+            Error::Internal("i".into()),
+        ];
+        let codes: std::collections::BTreeSet<i32> = errors.iter().map(rpc_code).collect();
+        assert_eq!(codes.len(), errors.len(), "one code per kind");
+        for code in codes {
+            // jsonrpsee answers -32000..=-32011 itself (busy server, oversized, batches).
+            assert!(!(-32011..=-32000).contains(&code), "{code}");
+        }
+    }
 }

@@ -34,4 +34,5 @@ mod server;
 mod tool_mcp;
 mod tool_server;
 mod tool_surface;
+mod trust_input;
 mod vectors;

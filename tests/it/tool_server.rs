@@ -234,7 +234,7 @@ async fn batches_and_errors_carry_stable_codes(pool: PgPool) {
     assert_eq!(items.len(), 3);
     assert_eq!(items[0].as_ref().unwrap()["product"]["id"], "fishing-002");
     let not_found = items[1].as_ref().unwrap_err();
-    assert_eq!(not_found.code(), -32004);
+    assert_eq!(not_found.code(), -32040);
     assert!(not_found.data().unwrap().get().contains("not_found"));
     let too_many = items[2].as_ref().unwrap_err();
     assert_eq!(too_many.code(), -32602);
