@@ -66,6 +66,8 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             worker_command(&app, args).await
         }
         Command::Serve(ref args) => {
+            let token = args.auth_token.is_some();
+            transport::exposure::check(args.listen, token, args.allow_unauthenticated)?;
             let app = build_app(&cli, &settings, &args.calls).await?;
             serve_command(app, args, cli.toolsets).await
         }
@@ -318,14 +320,24 @@ async fn serve_command(
         auth_token: args.auth_token.clone(),
         ops_token: args.ops_token.clone(),
         max_body_bytes: args.max_body_bytes.max(1024),
-        mcp_allowed_hosts: args.mcp_allowed_hosts.clone(),
+        allowed_hosts: [&args.allowed_hosts, &args.mcp_allowed_hosts]
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect(),
+        allowed_origins: args.allowed_origins.clone(),
         shutdown_grace: Duration::from_millis(args.shutdown_grace_ms),
         widget_origins: args.widget_origins.clone(),
         toolsets,
+        max_ws_connections: args.max_ws_connections,
+        ws_idle: Duration::from_secs(args.ws_idle_secs),
+        header_timeout: Duration::from_secs(args.request_read_secs),
+        body_timeout: Duration::from_secs(args.request_read_secs),
         ..transport::http::ServeSettings::default()
     };
     tracing::info!(listen = %args.listen, model = %app.model.name, auth = settings.auth_token.is_some(), toolsets = %toolsets, "giftvec serving");
     let stop = stop_on_signal();
+    let reminder = transport::exposure::remind(args.listen, settings.auth_token.is_some());
     let background = args.worker.then(|| {
         let (app, settings, stop) = (app.clone(), args.pipeline.settings(), stop.clone());
         tokio::spawn(async move { worker::run(&app, &settings, stop).await })
@@ -355,8 +367,8 @@ async fn serve_command(
             Ok(Ok(_)) => {}
         }
     }
-    if let Some(sampler) = sampler {
-        sampler.abort();
+    for task in [sampler, reminder].into_iter().flatten() {
+        task.abort();
     }
     tracing::info!("giftvec stopped");
     Ok(ExitCode::SUCCESS)

@@ -55,6 +55,11 @@ def check_pod(variant, name, pod):
         for secret in SECRETS:
             e = variables.get(secret)
             check(e is not None and "secretKeyRef" in e.get("valueFrom", {}), f"{at}: {secret} from a Secret")
+        token = variables.get("GIFTVEC_AUTH_TOKEN", {}).get("valueFrom", {}).get("secretKeyRef", {})
+        listen = variables.get("GIFTVEC_LISTEN", {}).get("value", "")
+        beyond_pod = not listen.startswith(("127.", "[::1]:", "localhost:"))
+        if beyond_pod and "GIFTVEC_ALLOW_UNAUTHENTICATED" not in variables:
+            check(token.get("optional") is False, f"{at}: listening on {listen}, the token is required")
         read = variables.get("DATABASE_READ_URL")
         check(read is not None, f"{at}: DATABASE_READ_URL")
         if read is not None and "value" in read:

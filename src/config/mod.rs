@@ -184,7 +184,7 @@ pub enum Command {
     /// Run the embedding worker: embed products as the triggers queue them, until SIGTERM.
     Worker(WorkerArgs),
     /// Serve the tools over HTTP: MCP at /mcp, JSON-RPC at /rpc, REST at /api, probes.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Serve the tools over MCP on stdin/stdout (for local agents and the MCP Inspector).
     Mcp(CallArgs),
     /// Recompute users' preference vectors from their events (after a model switch, or to
@@ -398,6 +398,11 @@ pub struct ServeArgs {
     #[arg(long, env = "GIFTVEC_LISTEN", default_value = "127.0.0.1:7070")]
     pub listen: std::net::SocketAddr,
 
+    /// Serve a non-loopback `--listen` without GIFTVEC_AUTH_TOKEN (refused otherwise): for
+    /// a network that is yours alone. Logged as a warning every minute.
+    #[arg(long, env = "GIFTVEC_ALLOW_UNAUTHENTICATED")]
+    pub allow_unauthenticated: bool,
+
     /// Bearer token required on every route but the health probes (unset: no auth).
     #[arg(long, env = "GIFTVEC_AUTH_TOKEN", hide_env_values = true, value_parser = parse_secret)]
     pub auth_token: Option<SecretString>,
@@ -411,14 +416,42 @@ pub struct ServeArgs {
     #[arg(long, env = "GIFTVEC_MAX_BODY_BYTES", default_value_t = 1_048_576)]
     pub max_body_bytes: usize,
 
-    /// Host names accepted by /mcp (DNS-rebinding protection), comma-separated.
+    /// `Host` names served besides loopback names and IP addresses (DNS-rebinding
+    /// protection on every route but the probes), comma-separated: exact names
+    /// (`giftvec.shop.svc`), suffixes (`.svc.cluster.local`), or `*` for any.
+    #[arg(long, env = "GIFTVEC_ALLOWED_HOSTS", value_delimiter = ',')]
+    pub allowed_hosts: Vec<String>,
+
+    /// Former name of `--allowed-hosts` (it guarded /mcp only); still read, added to it.
     #[arg(
         long,
         env = "GIFTVEC_MCP_ALLOWED_HOSTS",
         value_delimiter = ',',
-        default_value = "localhost,127.0.0.1,::1"
+        hide = true
     )]
     pub mcp_allowed_hosts: Vec<String>,
+
+    /// Origins whose browser pages may call every route, comma-separated (e.g.
+    /// `https://ops.example`); pages on loopback origins and the sidecar's own always may,
+    /// pages of other origins never.
+    #[arg(long, env = "GIFTVEC_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub allowed_origins: Vec<String>,
+
+    /// WebSocket connections to /rpc open at once; past it new ones get 429. They never use
+    /// the capacity JSON-RPC over HTTP needs.
+    #[arg(long, env = "GIFTVEC_MAX_WS_CONNECTIONS", default_value_t = 64,
+          value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub max_ws_connections: u32,
+
+    /// A WebSocket that sent no request for this long is closed (seconds).
+    #[arg(long, env = "GIFTVEC_WS_IDLE_SECS", default_value_t = 300,
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub ws_idle_secs: u64,
+
+    /// Longest a client may take to send a request's headers, and then its body (seconds).
+    #[arg(long, env = "GIFTVEC_REQUEST_READ_SECS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub request_read_secs: u64,
 
     /// How long in-flight calls may run after SIGTERM before the server exits (ms).
     #[arg(long, env = "GIFTVEC_SHUTDOWN_GRACE_MS", default_value_t = 10_000)]
@@ -431,8 +464,9 @@ pub struct ServeArgs {
           value_parser = clap::value_parser!(u64).range(0..=3600))]
     pub metrics_sample_secs: u64,
 
-    /// Origins whose web pages may call giftvec from browsers (CORS), comma-separated, e.g.
-    /// `https://shop.example`: the "You might also like" widget's pages.
+    /// Origins whose web pages may call the widget's routes (similar products, events) from
+    /// browsers (CORS), comma-separated, e.g. `https://shop.example`: the "You might also
+    /// like" widget's pages. They reach no other route.
     #[arg(long, env = "GIFTVEC_WIDGET_ORIGINS", value_delimiter = ',')]
     pub widget_origins: Vec<String>,
 

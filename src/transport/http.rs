@@ -1,8 +1,9 @@
 //! The one HTTP listener: MCP streamable HTTP at `/mcp`, JSON-RPC over HTTP and WebSocket at
 //! `/rpc`, REST under `/api`, `/openapi.json`, Prometheus metrics at `/metrics`, the status page
 //! at `/status`, the widget script at `/widget/similar.js`, and the probes `/healthz` and
-//! `/readyz`. Origins in `widget_origins` may call it from browsers (CORS).
-//! Bearer auth (when a token is set) guards everything but the probes; bodies are capped.
+//! `/readyz`. Only the configured hosts and browser origins get in ([`boundary`]); origins
+//! in `widget_origins` may call the widget's routes from browsers (CORS). Bearer auth (when
+//! a token is set) guards everything but the probes; bodies are capped.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,8 +15,8 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
-use axum::serve::ListenerExt;
-use jsonrpsee::server::{Methods, ServerConfig, StopHandle, TowerServiceBuilder};
+use jsonrpsee::core::middleware::RpcServiceBuilder;
+use jsonrpsee::server::{Methods, PingConfig, ServerConfig, StopHandle, TowerServiceBuilder};
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use secrecy::SecretString;
@@ -23,11 +24,12 @@ use serde_json::json;
 use tokio::net::TcpListener;
 use tower::Service;
 use tower_http::cors::{AllowOrigin, CorsLayer};
-use tower_http::limit::RequestBodyLimitLayer;
 
 use super::auth::{self, Granted, Tokens};
+use super::body::{self, BodyLimits};
+use super::boundary::{self, Boundary};
 use super::mcp::McpServer;
-use super::{openapi, rest, rpc};
+use super::{openapi, rest, rpc, ws_limits};
 use crate::app::App;
 use crate::store::migrate;
 use crate::tools::Toolsets;
@@ -43,16 +45,36 @@ pub struct ServeSettings {
     pub max_body_bytes: usize,
     /// Largest JSON-RPC batch.
     pub max_batch: u32,
-    /// Host names MCP accepts in the `Host` header (DNS-rebinding protection).
-    pub mcp_allowed_hosts: Vec<String>,
+    /// `Host` names served besides loopback names and IP literals (DNS-rebinding
+    /// protection, on every route but the probes): exact, `.suffix`, or `*`.
+    pub allowed_hosts: Vec<String>,
+    /// Origins whose browser pages may call every route (loopback pages always may).
+    pub allowed_origins: Vec<String>,
     /// How long in-flight calls may take to finish after a shutdown signal.
     pub shutdown_grace: Duration,
-    /// Origins (e.g. `https://shop.example`) whose pages may call the API from a browser
-    /// (CORS), as the "You might also like" widget does; empty: none.
+    /// Origins (e.g. `https://shop.example`) whose pages may call the widget's routes (similar
+    /// products, events) from a browser, as the "You might also like" widget does; empty: none.
     pub widget_origins: Vec<String>,
     /// The tools MCP and JSON-RPC offer (REST routes are not affected).
     pub toolsets: Toolsets,
+    /// WebSocket connections open at once (past it, new ones get 429); HTTP calls have
+    /// their own limit.
+    pub max_ws_connections: u32,
+    /// A WebSocket that sent no request for this long is closed.
+    pub ws_idle: Duration,
+    /// Longest a client may take to send a request's headers.
+    pub header_timeout: Duration,
+    /// Longest a client may take to send a request's whole body.
+    pub body_timeout: Duration,
 }
+
+/// How often WebSocket peers are pinged; one that has not answered for two intervals is
+/// dropped.
+const WS_PING: Duration = Duration::from_secs(30);
+
+/// JSON-RPC over HTTP calls in flight at once, as jsonrpsee counts them (the call gate,
+/// `GIFTVEC_MAX_CONCURRENT_CALLS`, is the limit that matters).
+const HTTP_RPC_CONNECTIONS: u32 = 10_000;
 
 impl Default for ServeSettings {
     fn default() -> Self {
@@ -61,10 +83,15 @@ impl Default for ServeSettings {
             ops_token: None,
             max_body_bytes: 1024 * 1024,
             max_batch: 50,
-            mcp_allowed_hosts: vec!["localhost".into(), "127.0.0.1".into(), "::1".into()],
+            allowed_hosts: Vec::new(),
+            allowed_origins: Vec::new(),
             shutdown_grace: Duration::from_secs(10),
             widget_origins: Vec::new(),
             toolsets: Toolsets::default(),
+            max_ws_connections: 64,
+            ws_idle: Duration::from_secs(300),
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -77,11 +104,16 @@ pub struct HttpState {
     rpc: Arc<RpcParts>,
 }
 
+type RpcBuilder = TowerServiceBuilder<tower::layer::util::Identity, tower::layer::util::Identity>;
+
 struct RpcParts {
     /// The listener's toolsets, and every tool (for the ops token).
     methods: Methods,
     all_methods: Methods,
-    builder: TowerServiceBuilder<tower::layer::util::Identity, tower::layer::util::Identity>,
+    /// HTTP calls and WebSocket connections count against separate connection limits.
+    http: RpcBuilder,
+    ws: RpcBuilder,
+    ws_idle: Duration,
     stop: StopHandle,
     _server: jsonrpsee::server::ServerHandle,
 }
@@ -91,20 +123,31 @@ pub fn router(app: App, settings: &ServeSettings) -> axum::Router {
     // Installs the metrics recorder before the first call records anything.
     crate::observe::handle();
     let (stop, server) = jsonrpsee::server::stop_channel();
-    let config = ServerConfig::builder()
-        .max_request_body_size(settings.max_body_bytes as u32)
-        .set_batch_request_config(jsonrpsee::server::BatchRequestConfig::Limit(
-            settings.max_batch,
-        ))
-        .build();
-    let builder = jsonrpsee::server::Server::builder()
-        .set_config(config)
-        .to_service_builder();
+    let builder = |max_connections: u32| {
+        let config = ServerConfig::builder()
+            .max_request_body_size(settings.max_body_bytes as u32)
+            .set_batch_request_config(jsonrpsee::server::BatchRequestConfig::Limit(
+                settings.max_batch,
+            ))
+            .max_connections(max_connections)
+            .enable_ws_ping(
+                PingConfig::new()
+                    .ping_interval(WS_PING)
+                    .inactive_limit(WS_PING * 2),
+            )
+            .build();
+        jsonrpsee::server::Server::builder()
+            .set_config(config)
+            .to_service_builder()
+    };
     let state = HttpState {
         rpc: Arc::new(RpcParts {
             methods: rpc::module(app.clone(), settings.toolsets).into(),
             all_methods: rpc::module(app.clone(), Toolsets::ALL).into(),
-            builder,
+            // HTTP calls hold a slot only while they run, and the call gate bounds those.
+            http: builder(HTTP_RPC_CONNECTIONS),
+            ws: builder(settings.max_ws_connections),
+            ws_idle: settings.ws_idle,
             stop,
             _server: server,
         }),
@@ -124,8 +167,23 @@ pub fn router(app: App, settings: &ServeSettings) -> axum::Router {
         StreamableHttpServerConfig::default()
             .with_legacy_session_mode(false)
             .with_json_response(true)
-            .with_allowed_hosts(settings.mcp_allowed_hosts.clone()),
+            // The boundary layer checks Host and Origin on every route, /mcp included.
+            .disable_allowed_hosts(),
     );
+    let boundary = Arc::new(Boundary {
+        hosts: settings.allowed_hosts.clone(),
+        origins: settings.allowed_origins.clone(),
+        widget_origins: settings.widget_origins.clone(),
+    });
+    let body_limits = BodyLimits {
+        max_bytes: settings.max_body_bytes,
+        deadline: settings.body_timeout,
+    };
+    let cors_origins: Vec<String> = [&settings.allowed_origins, &settings.widget_origins]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect();
     axum::Router::new()
         .route_service("/mcp", mcp)
         .route("/rpc", any(rpc_handler))
@@ -137,9 +195,10 @@ pub fn router(app: App, settings: &ServeSettings) -> axum::Router {
         .route("/healthz", get(|| async { Json(json!({"status": "ok"})) }))
         .route("/readyz", get(readyz))
         .route("/widget/similar.js", get(widget_script))
-        .layer(RequestBodyLimitLayer::new(settings.max_body_bytes))
+        .layer(middleware::from_fn_with_state(body_limits, body::read))
+        .layer(middleware::from_fn_with_state(boundary, boundary::guard))
         // Outermost, so that browsers' preflight requests are answered before the token check.
-        .layer(cors(&settings.widget_origins))
+        .layer(cors(&cors_origins))
         .with_state(state)
 }
 
@@ -155,14 +214,20 @@ async fn widget_script() -> Response {
         .into_response()
 }
 
-/// Cross-origin access for the configured origins only (GET and POST with JSON).
+/// Cross-origin access for the configured origins only (GET and POST with JSON); which routes
+/// each may call, the boundary layer decides.
 fn cors(origins: &[String]) -> CorsLayer {
-    let allowed: Vec<HeaderValue> = origins
-        .iter()
-        .filter_map(|o| HeaderValue::from_str(o.trim().trim_end_matches('/')).ok())
-        .collect();
+    let allow = if origins.iter().any(|o| o.trim() == "*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(
+            origins
+                .iter()
+                .filter_map(|o| HeaderValue::from_str(o.trim().trim_end_matches('/')).ok()),
+        )
+    };
     CorsLayer::new()
-        .allow_origin(AllowOrigin::list(allowed))
+        .allow_origin(allow)
         .allow_methods([Method::GET, Method::POST])
         .allow_headers([header::CONTENT_TYPE, header::ACCEPT, header::AUTHORIZATION])
         .max_age(Duration::from_secs(600))
@@ -202,11 +267,26 @@ async fn rpc_handler(State(state): State<HttpState>, request: Request) -> Respon
         Some(Granted(toolsets)) if *toolsets == Toolsets::ALL => &parts.all_methods,
         _ => &parts.methods,
     };
-    let mut service = parts
-        .builder
-        .clone()
-        .build(methods.clone(), parts.stop.clone());
-    match service.call(request).await {
+    let answer = if jsonrpsee::server::ws::is_upgrade_request(&request) {
+        // Each WebSocket gets a stop handle of its own, which closes it once idle.
+        let activity = ws_limits::Activity::new();
+        let stop = ws_limits::idle_stop(&activity, parts.ws_idle);
+        let touch = RpcServiceBuilder::new()
+            .layer_fn(move |inner| ws_limits::Touch::new(inner, activity.clone()));
+        let mut service = parts
+            .ws
+            .clone()
+            .set_rpc_middleware(touch)
+            .build(methods.clone(), stop);
+        service.call(request).await
+    } else {
+        let mut service = parts
+            .http
+            .clone()
+            .build(methods.clone(), parts.stop.clone());
+        service.call(request).await
+    };
+    match answer {
         Ok(response) => response.map(Body::new),
         Err(err) => {
             tracing::error!(error = %err, "json-rpc transport error");
@@ -258,33 +338,17 @@ async fn readyz(State(state): State<HttpState>) -> Response {
 }
 
 /// Serves on `listener` until `shutdown` resolves, then lets in-flight calls finish within
-/// the grace period.
+/// the grace period ([`super::listener`]).
 pub async fn serve(
     listener: TcpListener,
     app: App,
     settings: ServeSettings,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let grace = settings.shutdown_grace;
+    let limits = super::listener::Limits {
+        header_timeout: settings.header_timeout,
+        shutdown_grace: settings.shutdown_grace,
+    };
     let router = router(app, &settings);
-    let (stopped_tx, stopped_rx) = tokio::sync::oneshot::channel::<()>();
-    // Small writes (WebSocket frames, MCP's event-stream chunks) must not wait for Nagle's
-    // algorithm and the peer's delayed ACK: ~40 ms a call on loopback without it.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(err) = tcp.set_nodelay(true) {
-            tracing::debug!(error = %err, "cannot set TCP_NODELAY");
-        }
-    });
-    let server = axum::serve(listener, router).with_graceful_shutdown(async move {
-        shutdown.await;
-        let _ = stopped_tx.send(());
-    });
-    let mut server = std::pin::pin!(server.into_future());
-    tokio::select! {
-        result = &mut server => result,
-        _ = async { let _ = stopped_rx.await; tokio::time::sleep(grace).await } => {
-            tracing::warn!("shutdown grace period over; dropping unfinished calls");
-            Ok(())
-        }
-    }
+    super::listener::run(listener, router, limits, shutdown).await
 }

@@ -2,7 +2,11 @@
 //! once. Domain code never imports from here.
 
 mod auth;
+mod body;
+pub mod boundary;
+pub mod exposure;
 pub mod http;
+mod listener;
 pub mod mcp;
 mod mcp_apps;
 mod mcp_resources;
@@ -10,3 +14,4 @@ pub mod openapi;
 pub mod rest;
 pub mod rpc;
 pub mod status_page;
+mod ws_limits;

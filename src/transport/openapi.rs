@@ -45,7 +45,7 @@ fn schemas() -> Map<String, Value> {
                 "required": ["code", "message"],
                 "properties": {
                     "code": {"type": "string", "enum": ["invalid_input", "not_found", "upstream_unavailable",
-                             "budget_exceeded", "busy", "timeout", "not_ready", "internal", "unauthorized"]},
+                             "budget_exceeded", "busy", "timeout", "not_ready", "internal", "unauthorized", "forbidden"]},
                     "message": {"type": "string"},
                     "field": {"type": "string", "description": "The input at fault, for invalid_input."},
                     "retryable": {"type": "boolean", "description": "Whether the same call may succeed later unchanged."},
@@ -67,7 +67,10 @@ fn responses(tool: &str) -> Value {
         "200": {"description": "Result", "content": {"application/json": {"schema": reference(&format!("{tool}_output"))}}},
         "400": {"description": "Invalid input; `error.field` names the input", "content": error["content"]},
         "401": {"description": "Missing or wrong bearer token", "content": error["content"]},
+        "403": {"description": "The Host or browser Origin is not one this sidecar serves (GIFTVEC_ALLOWED_HOSTS, GIFTVEC_ALLOWED_ORIGINS)", "content": error["content"]},
         "404": {"description": "Not found", "content": error["content"]},
+        "408": {"description": "The request body did not arrive in time (GIFTVEC_REQUEST_READ_SECS)", "content": error["content"]},
+        "413": {"description": "The request body is larger than GIFTVEC_MAX_BODY_BYTES", "content": error["content"]},
         "503": {"description": "Busy, or an upstream is unavailable; retry shortly", "content": error["content"]},
         "default": {"description": "Other failure", "content": error["content"]},
     })

@@ -34,5 +34,7 @@ mod server;
 mod tool_mcp;
 mod tool_server;
 mod tool_surface;
+mod trust_boundary;
+mod trust_connections;
 mod trust_input;
 mod vectors;

@@ -111,9 +111,31 @@ values), "worker" (bool: run the embedding worker in this process).
 - name: OPENAI_API_KEY
   valueFrom:
     secretKeyRef: {name: {{ $v.secrets.existingSecret }}, key: {{ $v.secrets.openaiApiKeyKey }}, optional: true}
+{{- /* Beyond the pod's loopback the token is required: giftvec refuses to start without it. */}}
+{{- $loopback := or (hasPrefix "127." $v.sidecar.listen) (hasPrefix "[::1]:" $v.sidecar.listen) (hasPrefix "localhost:" $v.sidecar.listen) }}
+{{- $open := or $loopback $v.sidecar.allowUnauthenticated }}
+{{- if and (not $open) (not $v.secrets.existingSecret) }}
+{{- fail (printf "sidecar.listen %s reaches beyond the pod: set secrets.existingSecret to a Secret holding %s (the bearer token), or listen on 127.0.0.1" $v.sidecar.listen $v.secrets.authTokenKey) }}
+{{- end }}
 - name: GIFTVEC_AUTH_TOKEN
   valueFrom:
-    secretKeyRef: {name: {{ $v.secrets.existingSecret }}, key: {{ $v.secrets.authTokenKey }}, optional: true}
+    secretKeyRef: {name: {{ $v.secrets.existingSecret }}, key: {{ $v.secrets.authTokenKey }}, optional: {{ $open }}}
+{{- if $v.sidecar.allowUnauthenticated }}
+- name: GIFTVEC_ALLOW_UNAUTHENTICATED
+  value: "true"
+{{- end }}
+{{- with $v.sidecar.allowedHosts }}
+- name: GIFTVEC_ALLOWED_HOSTS
+  value: {{ join "," . | quote }}
+{{- end }}
+{{- with $v.sidecar.allowedOrigins }}
+- name: GIFTVEC_ALLOWED_ORIGINS
+  value: {{ join "," . | quote }}
+{{- end }}
+{{- with $v.sidecar.widgetOrigins }}
+- name: GIFTVEC_WIDGET_ORIGINS
+  value: {{ join "," . | quote }}
+{{- end }}
 - name: GIFTVEC_REDIS_URL
   valueFrom:
     secretKeyRef: {name: {{ $v.secrets.existingSecret }}, key: {{ $v.secrets.redisUrlKey }}, optional: true}

@@ -1,0 +1,259 @@
+//! Which hosts and browser origins may reach the listener. A web page the user happens to
+//! have open can send requests to a loopback sidecar: through a WebSocket (browsers apply no
+//! CORS to them), a simple POST, or a DNS name it rebinds to 127.0.0.1. So every route but the
+//! probes and the public widget script checks `Host` and, when a browser sent one, `Origin`:
+//!
+//! - hosts: `localhost`, `*.localhost` and IP literals (a rebinding page always uses a name),
+//!   plus `GIFTVEC_ALLOWED_HOSTS` (`name`, `.suffix`, or `*`);
+//! - origins: none needed (agents and curl send none); loopback pages, pages served by the
+//!   sidecar itself (same host and port), `GIFTVEC_ALLOWED_ORIGINS` everywhere, and
+//!   `GIFTVEC_WIDGET_ORIGINS` only on the widget's routes.
+//!
+//! Refusals are 403 with a message naming the setting to change.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+/// The hosts and origins a listener serves.
+#[derive(Debug, Clone, Default)]
+pub struct Boundary {
+    /// Extra `Host` names: exact (`giftvec.shop.svc`), a suffix (`.svc.cluster.local`), or `*`.
+    pub hosts: Vec<String>,
+    /// Origins whose pages may call every route (`https://ops.example`, or `*`).
+    pub origins: Vec<String>,
+    /// Origins whose pages may call the widget's routes only.
+    pub widget_origins: Vec<String>,
+}
+
+/// Routes no check applies to: the probes (they reveal nothing) and the widget script.
+const OPEN: &[&str] = &["/healthz", "/readyz", "/widget/similar.js"];
+
+/// Whether `path` is one the widget calls: similar products and event recording.
+fn widget_route(path: &str) -> bool {
+    path == "/api/events"
+        || path
+            .strip_prefix("/api/products/")
+            .is_some_and(|rest| rest.ends_with("/similar"))
+}
+
+/// The host part of a `Host` value or an origin's authority, lower-cased, without port or
+/// IPv6 brackets.
+fn host_of(authority: &str) -> String {
+    let authority = authority.trim().to_ascii_lowercase();
+    if let Some(rest) = authority.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or_default().to_string();
+    }
+    match authority.rsplit_once(':') {
+        Some((host, port)) if port.chars().all(|c| c.is_ascii_digit()) => host.to_string(),
+        _ => authority,
+    }
+}
+
+fn loopback_name(host: &str) -> bool {
+    host == "localhost" || host.ends_with(".localhost")
+}
+
+impl Boundary {
+    fn host_allowed(&self, host: &str) -> bool {
+        loopback_name(host)
+            || host.parse::<IpAddr>().is_ok()
+            || self.hosts.iter().any(|allowed| {
+                let allowed = allowed.trim().to_ascii_lowercase();
+                allowed == "*"
+                    || allowed == host
+                    || (allowed.starts_with('.') && host.ends_with(&allowed))
+            })
+    }
+
+    /// Whether a page of `origin` may call `path` on a request whose `Host` is `host`.
+    fn origin_allowed(&self, origin: &str, host: Option<&str>, path: &str) -> bool {
+        let origin = origin.trim().trim_end_matches('/').to_ascii_lowercase();
+        let Some((scheme, authority)) = origin.split_once("://") else {
+            return false; // "null" (sandboxed frames, files) and anything malformed
+        };
+        if !matches!(scheme, "http" | "https") {
+            return false;
+        }
+        let name = host_of(authority);
+        let listed = |list: &[String]| {
+            list.iter().any(|allowed| {
+                let allowed = allowed.trim().trim_end_matches('/').to_ascii_lowercase();
+                allowed == "*" || allowed == origin
+            })
+        };
+        loopback_name(&name)
+            || name.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+            || host.is_some_and(|h| h.eq_ignore_ascii_case(authority))
+            || listed(&self.origins)
+            || (widget_route(path) && listed(&self.widget_origins))
+    }
+
+    /// Why `request` is refused, if it is.
+    fn refusal(&self, request: &Request) -> Option<String> {
+        let path = request.uri().path();
+        if OPEN.contains(&path) {
+            return None;
+        }
+        let headers = request.headers();
+        let host = headers
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .or_else(|| request.uri().authority().map(|a| a.as_str()));
+        if let Some(host) = host {
+            let name = host_of(host);
+            if !self.host_allowed(&name) {
+                return Some(format!(
+                    "the Host {:?} is not one this sidecar serves; add it to GIFTVEC_ALLOWED_HOSTS \
+                     (loopback names and IP addresses are always served)",
+                    crate::error::bounded(&name, 100)
+                ));
+            }
+        }
+        let origin = headers.get(header::ORIGIN)?;
+        let origin = origin.to_str().unwrap_or("(not text)");
+        if self.origin_allowed(origin, host, path) {
+            return None;
+        }
+        let setting = if widget_route(path) {
+            "GIFTVEC_WIDGET_ORIGINS (for the widget) or GIFTVEC_ALLOWED_ORIGINS"
+        } else {
+            "GIFTVEC_ALLOWED_ORIGINS (GIFTVEC_WIDGET_ORIGINS opens only the widget's routes)"
+        };
+        Some(format!(
+            "pages of the origin {:?} may not call {path}; add it to {setting}",
+            crate::error::bounded(origin, 100)
+        ))
+    }
+}
+
+/// Middleware: answers 403 to a request from a host or browser origin the listener does not
+/// serve (WebSocket upgrades included, before they are upgraded).
+pub async fn guard(
+    State(boundary): State<Arc<Boundary>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    match boundary.refusal(&request) {
+        None => next.run(request).await,
+        Some(message) => {
+            tracing::info!(path = request.uri().path(), reason = %message, "request refused");
+            let body = json!({"error": {"code": "forbidden", "message": message,
+                "retryable": false, "next_step": "Call from an allowed host or origin."}});
+            (StatusCode::FORBIDDEN, Json(body)).into_response()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+
+    use super::*;
+
+    fn request(path: &str, host: &str, origin: Option<&str>) -> Request {
+        let mut builder = Request::builder().uri(path).header(header::HOST, host);
+        if let Some(origin) = origin {
+            builder = builder.header(header::ORIGIN, origin);
+        }
+        builder.body(Body::empty()).unwrap()
+    }
+
+    fn boundary() -> Boundary {
+        Boundary {
+            hosts: vec!["giftvec.shop.svc".into(), ".cluster.local".into()],
+            origins: vec!["https://ops.example".into()],
+            widget_origins: vec!["https://shop.example/".into()],
+        }
+    }
+
+    fn allowed(path: &str, host: &str, origin: Option<&str>) -> bool {
+        boundary().refusal(&request(path, host, origin)).is_none()
+    }
+
+    #[test]
+    fn hosts_are_loopback_names_ip_literals_and_the_configured_ones() {
+        for host in [
+            "localhost:7070",
+            "127.0.0.1:7070",
+            "[::1]:7070",
+            "10.1.2.3",
+            "a.localhost",
+            "giftvec.shop.svc:7070",
+            "giftvec.ns.svc.cluster.local",
+            "LOCALHOST",
+        ] {
+            assert!(allowed("/rpc", host, None), "{host}");
+        }
+        for host in [
+            "evil.example",
+            "evil.example:7070",
+            "localhost.evil.example",
+            "giftvec.shop.svc.evil.example",
+            "cluster.local.evil",
+        ] {
+            assert!(!allowed("/rpc", host, None), "{host}");
+            assert!(!allowed("/mcp", host, None), "{host}");
+        }
+        assert!(allowed(
+            "/healthz",
+            "evil.example",
+            Some("http://evil.example")
+        ));
+    }
+
+    #[test]
+    fn origins_by_route() {
+        let host = "127.0.0.1:7070";
+        assert!(
+            allowed("/rpc", host, Some("http://localhost:6274")),
+            "loopback page"
+        );
+        assert!(
+            allowed(
+                "/rpc",
+                "giftvec.shop.svc:7070",
+                Some("http://giftvec.shop.svc:7070")
+            ),
+            "a page the sidecar served itself"
+        );
+        assert!(!allowed(
+            "/rpc",
+            "giftvec.shop.svc:7070",
+            Some("http://giftvec.shop.svc:8080")
+        ));
+        assert!(allowed("/mcp", host, Some("https://ops.example")));
+        assert!(!allowed("/rpc", host, Some("http://evil.example")));
+        assert!(!allowed("/rpc", host, Some("null")));
+        assert!(
+            !allowed("/mcp", host, Some("https://shop.example")),
+            "widget origin"
+        );
+        assert!(allowed(
+            "/api/products/p-1/similar",
+            host,
+            Some("https://shop.example")
+        ));
+        assert!(allowed("/api/events", host, Some("https://SHOP.example")));
+        assert!(!allowed(
+            "/api/recommendations",
+            host,
+            Some("https://shop.example")
+        ));
+        assert!(!allowed(
+            "/api/events",
+            host,
+            Some("https://shop.example.evil")
+        ));
+        let refusal = boundary()
+            .refusal(&request("/rpc", host, Some("http://evil.example")))
+            .unwrap();
+        assert!(refusal.contains("GIFTVEC_ALLOWED_ORIGINS"), "{refusal}");
+    }
+}
