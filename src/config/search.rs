@@ -41,6 +41,12 @@ pub struct SearchArgs {
     #[arg(long, env = "GIFTVEC_EXPANSION_MIN_SIMILARITY", default_value_t = 0.75)]
     pub expansion_min_similarity: f64,
 
+    /// Least number of distinct users who made a past search (one of whom then clicked,
+    /// liked or bought a result) for it to expand another caller's search.
+    #[arg(long, env = "GIFTVEC_EXPANSION_MIN_USERS", default_value_t = 3,
+          value_parser = clap::value_parser!(i64).range(1..=1_000_000))]
+    pub expansion_min_users: i64,
+
     /// Share of the score given to a user's preference similarity when a call names the user.
     #[arg(long, env = "GIFTVEC_PERSONAL_WEIGHT", default_value_t = 0.3)]
     pub personal_weight: f64,
@@ -112,6 +118,7 @@ impl SearchArgs {
             expand_by_default: self.query_expansion,
             expansion: ExpansionSettings {
                 min_similarity: self.expansion_min_similarity,
+                min_users: self.expansion_min_users,
                 chat,
                 ..ExpansionSettings::default()
             },

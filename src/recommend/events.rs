@@ -32,6 +32,25 @@ pub async fn record(app: &App, mut event: NewEvent) -> Result<Recorded> {
     if !events::product_exists(&mut tx, &event.product_id).await? {
         return Err(Error::not_found("product", &event.product_id));
     }
+    // Another user's recipient or recommendation answers as one that does not exist: an
+    // event must not count in someone else's experiment, nor reveal what they saved.
+    let (recipient, request) = (event.recipient_id.as_deref(), event.request_id.as_deref());
+    match events::foreign_references(&mut tx, &event.user_id, recipient, request).await? {
+        (true, _) => {
+            return Err(Error::invalid(
+                "recipient_id",
+                "is not one of this user's recipients (upsert_recipient saves one); leave it \
+                 out for a recipient described inline",
+            ));
+        }
+        (_, true) => {
+            return Err(Error::invalid(
+                "request_id",
+                "is not the request_id of a recommend_gifts answer for this user_id",
+            ));
+        }
+        _ => {}
+    }
     events::lock_user(&mut tx, &event.user_id).await?;
     let Some((event_id, at)) = events::insert(&mut tx, &event).await? else {
         let client_id = event.client_event_id.as_deref().unwrap_or_default();

@@ -142,7 +142,7 @@ pub async fn resolve(app: &App, req: &GiftRequest) -> Result<Signals> {
         let r = stored::get(&app.db, user, id)
             .await?
             .ok_or_else(|| Error::not_found("recipient of this user", id))?;
-        let v = stored::vector(&app.db, &app.model, id).await?;
+        let v = stored::vector(&app.db, &app.model, user, id).await?;
         Ok::<_, Error>(Some((r, v)))
     };
     let taste = async {
@@ -175,7 +175,7 @@ pub async fn resolve(app: &App, req: &GiftRequest) -> Result<Signals> {
             // Saved under another model (a model switch): build it for this one, once.
             None => {
                 let v = profile_vector(app, &r).await?;
-                stored::set_vector(&app.db, &app.model, &r.id, v.as_ref()).await?;
+                stored::set_vector(&app.db, &app.model, &r.user_id, &r.id, v.as_ref()).await?;
                 v
             }
         };

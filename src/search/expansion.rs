@@ -1,5 +1,5 @@
-//! Query expansion: past searches close in meaning to the request (from the analytics log)
-//! and, when a chat model is configured, rewrites of the request widen what both the keyword
+//! Query expansion: past searches close in meaning to the request (from the analytics log:
+//! only those that several distinct users made and acted on, as plain words) and, when a chat model is configured, rewrites of the request widen what both the keyword
 //! and the vector search look for. The expanded vector is the normalised blend
 //! `q + vector_weight * mean(expansions)`; the keyword text is the request plus the
 //! expansions (lexemes are OR-ed, so more words find more, best-matching first).
@@ -95,25 +95,41 @@ async fn past_queries(app: &App, query: &str, embedding: &Embedding) -> Vec<Expa
     if wanted == 0 {
         return Vec::new();
     }
-    let past =
-        match store::queries::similar(&app.read, &app.model, embedding, wanted as i64 + 5).await {
-            Ok(past) => past,
-            Err(err) => {
-                tracing::warn!(error = %err, "could not read past queries; searching without");
-                return Vec::new();
-            }
-        };
+    let shared = store::queries::Provenance::Shared(settings.min_users);
+    let k = wanted as i64 + 5;
+    let past = match store::queries::similar(&app.read, &app.model, embedding, k, shared).await {
+        Ok(past) => past,
+        Err(err) => {
+            tracing::warn!(error = %err, "could not read past queries; searching without");
+            return Vec::new();
+        }
+    };
     let own = normalise(query);
     past.into_iter()
         .filter(|p| p.results > 0 && p.similarity >= settings.min_similarity)
         .filter(|p| normalise(&p.query) != own)
-        .take(wanted)
-        .map(|p| Expansion {
-            query: p.query,
-            source: ExpansionSource::PastQuery,
-            similarity: Some(p.similarity),
+        .filter_map(|p| {
+            let words = plain_words(&p.query);
+            (!words.is_empty()).then_some(Expansion {
+                query: words,
+                source: ExpansionSource::PastQuery,
+                similarity: Some(p.similarity),
+            })
         })
+        .take(wanted)
         .collect()
+}
+
+/// A past query's words without search operators (`-word`, quotes, `or`): another caller's
+/// syntax must never exclude or require anything in this search.
+fn plain_words(query: &str) -> String {
+    query
+        .split_whitespace()
+        .filter(|w| !w.starts_with('-') && !w.eq_ignore_ascii_case("or"))
+        .map(|w| w.trim_matches(|c: char| c == '"' || c == '\''))
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn normalise(text: &str) -> String {
@@ -139,4 +155,16 @@ pub fn blend(query: &Embedding, others: &[Embedding], weight: f32) -> Embedding 
     Embedding::new(sum, q.dimensions())
         .map(|e| e.normalized())
         .unwrap_or(q)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn past_queries_lose_their_operators() {
+        assert_eq!(plain_words("fly tying vise -kit"), "fly tying vise");
+        assert_eq!(plain_words("\"tea set\" OR mug -plastic"), "tea set mug");
+        assert_eq!(plain_words("-only -exclusions"), "");
+    }
 }

@@ -52,6 +52,9 @@ pub struct ExpansionSettings {
     pub min_similarity: f64,
     /// Weight of the expansions' mean vector against the query's own (1).
     pub vector_weight: f32,
+    /// Least number of distinct users who made a past query (one of whom then acted on a
+    /// result) for it to expand another caller's search.
+    pub min_users: i64,
     /// Chat model that writes rewrites, when configured.
     pub chat: Option<ChatSettings>,
 }
@@ -62,6 +65,7 @@ impl Default for ExpansionSettings {
             max_past_queries: 3,
             min_similarity: 0.75,
             vector_weight: 0.5,
+            min_users: 3,
             chat: None,
         }
     }

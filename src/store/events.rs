@@ -39,6 +39,29 @@ pub async fn product_exists(conn: &mut PgConnection, id: &str) -> Result<bool> {
     )
 }
 
+/// Of an event's references, those that are not `user_id`'s: `(recipient_id, request_id)`,
+/// each true when given and not theirs. A request made without a user (anonymous) is anyone's
+/// who holds its id.
+pub async fn foreign_references(
+    conn: &mut PgConnection,
+    user_id: &str,
+    recipient_id: Option<&str>,
+    request_id: Option<&str>,
+) -> Result<(bool, bool)> {
+    Ok(sqlx::query_as(
+        "SELECT $2::text IS NOT NULL AND NOT EXISTS (
+                    SELECT 1 FROM recipients WHERE user_id = $1 AND id = $2),
+                $3::text IS NOT NULL AND NOT EXISTS (
+                    SELECT 1 FROM recommendation_requests
+                    WHERE id = $3 AND (user_id IS NULL OR user_id = $1))",
+    )
+    .bind(user_id)
+    .bind(recipient_id)
+    .bind(request_id)
+    .fetch_one(conn)
+    .await?)
+}
+
 /// Takes the per-user lock that serialises preference updates of `user_id` until the
 /// transaction ends.
 pub async fn lock_user(conn: &mut PgConnection, user_id: &str) -> Result<()> {

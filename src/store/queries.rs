@@ -26,14 +26,17 @@ pub struct SearchLog {
     pub result_ids: Vec<String>,
     /// Latency of the call, milliseconds.
     pub latency_ms: f64,
+    /// The shopper the call named.
+    pub user_id: Option<String>,
 }
 
 /// Writes one search.
 #[tracing::instrument(skip_all, fields(mode = log.mode))]
 pub async fn log(pool: &PgPool, log: &SearchLog) -> Result<()> {
     sqlx::query(
-        "INSERT INTO search_queries (query, model, embedding, mode, filters, result_ids, latency_ms)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO search_queries (query, model, embedding, mode, filters, result_ids, latency_ms,
+                                     user_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(&log.query)
     .bind(&log.model)
@@ -42,6 +45,7 @@ pub async fn log(pool: &PgPool, log: &SearchLog) -> Result<()> {
     .bind(&log.filters)
     .bind(&log.result_ids)
     .bind(log.latency_ms as f32)
+    .bind(&log.user_id)
     .execute(pool)
     .await?;
     Ok(())
@@ -60,21 +64,38 @@ pub struct PastQuery {
     pub results: i32,
 }
 
-/// Past queries nearest to `embedding` (distinct up to case, most similar first).
+/// Which past queries [`similar`] may return.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Provenance {
+    /// Every logged query (the operators' view).
+    Any,
+    /// Only queries (up to case) that at least this many distinct users made, and after
+    /// which one of them acted on a result (a click, add to cart, purchase or like within a
+    /// day): what is safe to put into another caller's search.
+    Shared(i64),
+}
+
+/// Past queries nearest to `embedding` (distinct up to case, most similar first) of the
+/// given [`Provenance`].
 #[tracing::instrument(skip(pool, embedding), fields(model = %model.name))]
 pub async fn similar(
     pool: &PgPool,
     model: &EmbeddingModel,
     embedding: &Embedding,
     k: i64,
+    provenance: Provenance,
 ) -> Result<Vec<PastQuery>> {
+    let min_users = match provenance {
+        Provenance::Any => 0,
+        Provenance::Shared(n) => n.max(1),
+    };
     let d = model.dimensions;
     let name = sql_literal(&model.name);
     // Model dimension and name are literals (the partial IVFFlat index needs them); the rest
     // are bound.
     let sql = format!(
         "WITH nearest AS MATERIALIZED (
-             SELECT s.query, s.result_ids, s.created_at,
+             SELECT s.query, s.result_ids, s.created_at, s.user_id,
                     (s.embedding::vector({d}) <=> $1::vector({d}))::float8 AS distance
              FROM search_queries s
              WHERE s.model = {name} AND s.embedding IS NOT NULL
@@ -83,11 +104,19 @@ pub async fn similar(
          SELECT (array_agg(query ORDER BY created_at DESC))[1] AS query,
                 (1 - min(distance))::float8 AS similarity, count(*) AS times,
                 (array_agg(cardinality(result_ids) ORDER BY created_at DESC))[1] AS results
-         FROM nearest GROUP BY lower(query) ORDER BY min(distance), lower(query) LIMIT $2"
+         FROM nearest GROUP BY lower(query)
+         HAVING $3 = 0 OR (count(DISTINCT user_id) >= $3 AND bool_or(EXISTS (
+             SELECT 1 FROM events e
+             WHERE e.user_id = nearest.user_id AND e.product_id = ANY(nearest.result_ids)
+               AND e.kind IN ('click', 'add_to_cart', 'purchase', 'like')
+               AND e.occurred_at >= nearest.created_at
+               AND e.occurred_at < nearest.created_at + interval '1 day')))
+         ORDER BY min(distance), lower(query) LIMIT $2"
     );
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(embedding.to_pgvector())
         .bind(k)
+        .bind(min_users)
         .fetch_all(pool)
         .await?)
 }

@@ -32,21 +32,21 @@ pub struct Recipient {
     pub disliked_product_ids: Vec<String>,
 }
 
-/// Inserts or updates a recipient (a new id is made when `id` is empty). Returns `None` when
-/// the id exists but belongs to another user (nothing is written).
+/// Inserts or updates a recipient of its user (a new id is made when `id` is empty). Ids are
+/// scoped per user: another user's recipient of the same id is a different one.
 #[tracing::instrument(skip_all, fields(user = %r.user_id))]
-pub async fn upsert(pool: &PgPool, r: &Recipient) -> Result<Option<Recipient>> {
+pub async fn upsert(pool: &PgPool, r: &Recipient) -> Result<Recipient> {
     Ok(sqlx::query_as(
         "INSERT INTO recipients (id, user_id, name, description, age_band, relationship,
                                  interests, dislikes, liked_product_ids, disliked_product_ids)
          VALUES (coalesce(nullif($1, ''), 'r_' || replace(gen_random_uuid()::text, '-', '')),
                  $2, $3, $4, $5, $6, $7, $8, $9, $10)
-         ON CONFLICT (id) DO UPDATE SET name = excluded.name, description = excluded.description,
+         ON CONFLICT (user_id, id) DO UPDATE SET name = excluded.name,
+             description = excluded.description,
              age_band = excluded.age_band, relationship = excluded.relationship,
              interests = excluded.interests, dislikes = excluded.dislikes,
              liked_product_ids = excluded.liked_product_ids,
              disliked_product_ids = excluded.disliked_product_ids, updated_at = now()
-             WHERE recipients.user_id = excluded.user_id
          RETURNING id, user_id, name, description, age_band, relationship, interests, dislikes,
                    liked_product_ids, disliked_product_ids",
     )
@@ -60,7 +60,7 @@ pub async fn upsert(pool: &PgPool, r: &Recipient) -> Result<Option<Recipient>> {
     .bind(&r.dislikes)
     .bind(&r.liked_product_ids)
     .bind(&r.disliked_product_ids)
-    .fetch_optional(pool)
+    .fetch_one(pool)
     .await?)
 }
 
@@ -94,21 +94,27 @@ pub async fn delete(pool: &PgPool, user_id: &str, id: &str) -> Result<bool> {
 pub async fn set_vector(
     pool: &PgPool,
     model: &EmbeddingModel,
+    user_id: &str,
     id: &str,
     vector: Option<&Embedding>,
 ) -> Result<()> {
     match vector {
         Some(v) => sqlx::query(
-            "INSERT INTO recipient_vectors (recipient_id, model, vector) VALUES ($1, $2, $3)
-             ON CONFLICT (recipient_id, model) DO UPDATE SET vector = excluded.vector,
+            "INSERT INTO recipient_vectors (user_id, recipient_id, model, vector)
+             VALUES ($1, $2, $3, $4)
+             ON CONFLICT (user_id, recipient_id, model) DO UPDATE SET vector = excluded.vector,
                  updated_at = now()",
         )
+        .bind(user_id)
         .bind(id)
         .bind(&model.name)
         .bind(v.to_pgvector()),
-        None => sqlx::query("DELETE FROM recipient_vectors WHERE recipient_id = $1 AND model = $2")
-            .bind(id)
-            .bind(&model.name),
+        None => sqlx::query(
+            "DELETE FROM recipient_vectors WHERE user_id = $1 AND recipient_id = $2 AND model = $3",
+        )
+        .bind(user_id)
+        .bind(id)
+        .bind(&model.name),
     }
     .execute(pool)
     .await?;
@@ -148,10 +154,17 @@ pub async fn mean_embedding(
 
 /// The recipient's stored profile vector under `model`.
 #[tracing::instrument(skip(pool), fields(model = %model.name))]
-pub async fn vector(pool: &PgPool, model: &EmbeddingModel, id: &str) -> Result<Option<Embedding>> {
+pub async fn vector(
+    pool: &PgPool,
+    model: &EmbeddingModel,
+    user_id: &str,
+    id: &str,
+) -> Result<Option<Embedding>> {
     let v: Option<pgvector::Vector> = sqlx::query_scalar(
-        "SELECT vector FROM recipient_vectors WHERE recipient_id = $1 AND model = $2",
+        "SELECT vector FROM recipient_vectors
+         WHERE user_id = $1 AND recipient_id = $2 AND model = $3",
     )
+    .bind(user_id)
     .bind(id)
     .bind(&model.name)
     .fetch_optional(pool)

@@ -132,8 +132,10 @@ pub async fn with_vectors(
     Ok(rows.into_iter().map(Into::into).collect())
 }
 
-/// Per product of `ids`: the positive event weight on it over the last `days` days, and the
-/// `ts_rank` of `words` against it (0 without words or a match). One round trip.
+/// Per product of `ids`: the positive event weight on it over the last `days` days — each
+/// user counted once, by their strongest event, so that one caller repeating events cannot
+/// make a product popular — and the `ts_rank` of `words` against it (0 without words or a
+/// match). One round trip.
 #[tracing::instrument(skip(pool, words, ids), fields(n = ids.len()))]
 pub async fn facts(
     pool: &PgPool,
@@ -141,9 +143,11 @@ pub async fn facts(
     ids: &[String],
     days: u32,
 ) -> Result<HashMap<String, (f64, f64)>> {
-    const POSITIVE: &str = "SELECT product_id, sum(weight)::float8 AS s FROM events
-        WHERE product_id = ANY($1) AND weight > 0
-          AND occurred_at > now() - make_interval(days => $2)
+    const POSITIVE: &str = "SELECT product_id, sum(w)::float8 AS s FROM (
+            SELECT product_id, user_id, max(weight) AS w FROM events
+            WHERE product_id = ANY($1) AND weight > 0
+              AND occurred_at > now() - make_interval(days => $2)
+            GROUP BY product_id, user_id) per_user
         GROUP BY product_id";
     let rows: Vec<(String, f64, f64)> = match words {
         Some(words) => {

@@ -36,9 +36,8 @@ pub struct Input {
     #[schemars(length(min = 1, max = 200))]
     #[schemars(extend("x-advanced" = true))]
     pub occasion: Option<String>,
-    /// The shopper.
+    /// The shopper; with request_id, the user_id that request was made for.
     #[schemars(length(min = 1, max = MAX_ID_CHARS))]
-    #[schemars(extend("x-advanced" = true))]
     pub user_id: Option<String>,
     /// A saved recipient.
     #[schemars(length(min = 1, max = MAX_ID_CHARS))]
@@ -113,8 +112,8 @@ pub struct Output {
 impl Tool for ExplainRecommendation {
     const NAME: &'static str = "explain_recommendation";
     const DESCRIPTION: &'static str = "Why a product suits a request: contributions \
-        summing to score, and a summary to quote. Pass a recommend_gifts request_id, or the \
-        request in context.";
+        summing to score, and a summary to quote. Pass a recommend_gifts request_id (with its \
+        user_id), or the request in context.";
     const TITLE: &'static str = "Explain a recommendation";
     const EFFECTS: Effects = Effects::READ_ONLY;
     const TOOLSET: Toolset = Toolset::Agent;
@@ -131,11 +130,23 @@ impl Tool for ExplainRecommendation {
         }
         let (request, strategy, served) = match &input.request_id {
             Some(id) => {
+                // An unknown request and another user's answer the same: neither reveals
+                // that the other exists.
+                let unknown = || {
+                    Error::NotFound(format!(
+                        "recommendation request {:?} was not found for this user_id; pass the \
+                         request_id and user_id of your own recommend_gifts call",
+                        crate::error::bounded(id, crate::error::ECHO_MAX)
+                    ))
+                };
                 let stored = recommendations::load(&app.db, id.trim(), product_id)
                     .await?
-                    .ok_or_else(|| Error::not_found("recommendation request", id))?;
+                    .ok_or_else(unknown)?;
                 let original: recommend_gifts::Input = serde_json::from_value(stored.input)
                     .map_err(|e| Error::Internal(Box::new(e)))?;
+                if !same_user(original.user_id.as_deref(), input.user_id.as_deref()) {
+                    return Err(unknown());
+                }
                 let strategy = arm_strategy(app, &original, stored.arm.as_deref());
                 (original, strategy, stored.item)
             }
@@ -189,6 +200,15 @@ impl Tool for ExplainRecommendation {
             matching_tags: e.matching_tags,
             summary: e.summary,
         })
+    }
+}
+
+/// Whether a caller naming `caller` may read a request made for `owner`: anyone may read an
+/// anonymous one (its request_id is the only key), only its user a user's.
+fn same_user(owner: Option<&str>, caller: Option<&str>) -> bool {
+    match owner.map(str::trim) {
+        None => true,
+        Some(owner) => caller.map(str::trim) == Some(owner),
     }
 }
 

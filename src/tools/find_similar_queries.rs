@@ -62,7 +62,14 @@ impl Tool for FindSimilarQueries {
             .map(|i| i.embedding)
             .expect("one in, one out");
         Ok(Output {
-            queries: queries::similar(&app.heavy, &app.model, &embedding, i64::from(limit)).await?,
+            queries: queries::similar(
+                &app.heavy,
+                &app.model,
+                &embedding,
+                i64::from(limit),
+                queries::Provenance::Any,
+            )
+            .await?,
         })
     }
 }

@@ -99,6 +99,7 @@ fn log(app: &App, input: &Input, entry: &LogEntry, latency: std::time::Duration)
         filters: serde_json::to_value(&input.filters).unwrap_or_default(),
         result_ids: entry.result_ids.clone(),
         latency_ms: latency.as_secs_f64() * 1000.0,
+        user_id: input.user_id.as_deref().map(str::trim).map(String::from),
     };
     let db = app.heavy.clone();
     tokio::spawn(async move {

@@ -20,7 +20,8 @@ pub struct Input {
     /// The shopper; the recipient belongs to them.
     #[schemars(length(min = 1, max = MAX_ID_CHARS))]
     pub user_id: String,
-    /// To update, its id; leave out to create one.
+    /// Its id (ids are per user): replaces that recipient or creates it; leave out for a
+    /// new id.
     #[schemars(length(min = 1, max = MAX_ID_CHARS))]
     pub recipient_id: Option<String>,
     /// How the user calls them, e.g. "my dad".
@@ -126,11 +127,10 @@ impl Tool for UpsertRecipient {
             )
             .await?,
         };
-        let stored = recipients::upsert(&app.db, &recipient)
-            .await?
-            .ok_or_else(|| Error::not_found("recipient", &recipient.id))?;
+        let stored = recipients::upsert(&app.db, &recipient).await?;
         let vector = profile::profile_vector(app, &stored).await?;
-        recipients::set_vector(&app.db, &app.model, &stored.id, vector.as_ref()).await?;
+        let (user, id) = (&stored.user_id, &stored.id);
+        recipients::set_vector(&app.db, &app.model, user, id, vector.as_ref()).await?;
         Ok(Output {
             recipient: stored,
             has_profile_vector: vector.is_some(),

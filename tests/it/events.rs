@@ -103,6 +103,12 @@ async fn events_build_the_preference_vector_incrementally(pool: PgPool) {
 #[sqlx::test]
 async fn a_replay_counts_once_and_an_unknown_product_stores_nothing(pool: PgPool) {
     let app = app(&pool).await;
+    sqlx::query(
+        "INSERT INTO recommendation_requests (id, user_id, model, input) VALUES ('r-9', 'u2', 'm', '{}')",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
     let args = json!({"user_id": "u2", "product_id": "fishing-002", "kind": "like",
                       "client_event_id": "ev-1", "request_id": "r-9", "experiment_arm": "a"});
     let first = record(&app, args.clone()).await.unwrap();

@@ -37,4 +37,5 @@ mod tool_surface;
 mod trust_boundary;
 mod trust_connections;
 mod trust_input;
+mod trust_privacy;
 mod vectors;

@@ -19,13 +19,15 @@ async fn upsert(
     crate::common::call_tool(app, "upsert_recipient", args).await
 }
 
+/// u1's recipient `id`'s stored vector.
 async fn stored_vector(pool: &PgPool, id: &str) -> Option<Vec<f32>> {
-    let v: Option<pgvector::Vector> =
-        sqlx::query_scalar("SELECT vector FROM recipient_vectors WHERE recipient_id = $1")
-            .bind(id)
-            .fetch_optional(pool)
-            .await
-            .unwrap();
+    let v: Option<pgvector::Vector> = sqlx::query_scalar(
+        "SELECT vector FROM recipient_vectors WHERE user_id = 'u1' AND recipient_id = $1",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+    .unwrap();
     v.map(|v| v.to_vec())
 }
 
@@ -82,7 +84,8 @@ async fn a_recipient_profile_blends_words_likes_and_dislikes(pool: PgPool) {
     let near = |p: &Embedding| 1.0 - cosine_distance(&stored, p.as_slice());
     assert!(near(&a) > near(&disliked) + 0.2);
 
-    // Updating replaces the profile; another user cannot touch or read it.
+    // Updating replaces the profile; ids are per user: another user's recipient of the same
+    // id is their own, and neither touches nor reveals this one.
     let updated = upsert(
         &app,
         json!({"user_id": "u1", "recipient_id": id, "name": "dad", "interests": ["jazz"]}),
@@ -98,21 +101,36 @@ async fn a_recipient_profile_blends_words_likes_and_dislikes(pool: PgPool) {
     );
     assert!(updated.recipient.liked_product_ids.is_empty());
     assert_ne!(stored_vector(&pool, &id).await.unwrap(), stored);
-    let err = upsert(
-        &app,
-        json!({"user_id": "u2", "recipient_id": id, "name": "x"}),
-    )
-    .await
-    .unwrap_err();
-    assert_eq!(err.code(), "not_found");
     let get =
         |user: &str| serde_json::from_value(json!({"user_id": user, "recipient_id": id})).unwrap();
     assert_eq!(
         GetRecipient::call(&app, get("u2"))
             .await
             .unwrap_err()
-            .code(),
-        "not_found"
+            .to_string(),
+        format!("recipient {id:?} was not found"),
+        "the same answer as for an id no one has"
+    );
+    let theirs = upsert(
+        &app,
+        json!({"user_id": "u2", "recipient_id": id, "name": "x", "interests": ["golf"]}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (
+            theirs.recipient.id.as_str(),
+            theirs.recipient.user_id.as_str()
+        ),
+        (id.as_str(), "u2")
+    );
+    assert_eq!(
+        GetRecipient::call(&app, get("u2"))
+            .await
+            .unwrap()
+            .recipient
+            .name,
+        "x"
     );
     assert_eq!(
         GetRecipient::call(&app, get("u1"))
@@ -133,6 +151,15 @@ async fn a_recipient_profile_blends_words_likes_and_dislikes(pool: PgPool) {
     assert!(
         stored_vector(&pool, &id).await.is_none(),
         "its vector went with it"
+    );
+    assert_eq!(
+        GetRecipient::call(&app, get("u2"))
+            .await
+            .unwrap()
+            .recipient
+            .name,
+        "x",
+        "the other user's recipient of the same id stays"
     );
     assert_eq!(
         DeleteRecipient::call(&app, get("u1"))

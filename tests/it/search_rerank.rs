@@ -264,14 +264,44 @@ async fn the_personal_rerank_follows_the_users_taste(pool: PgPool) {
 #[sqlx::test]
 async fn expansion_uses_similar_past_searches_and_chat_rewrites(pool: PgPool) {
     let mut app = seeded(pool.clone()).await;
-    for query in [
-        "gift for coffee lovers",
-        "espresso gear",
-        "gift for coffee lovers",
+    // Only a search that several users made, and one of them acted on, expands another
+    // caller's: three users asked "gift for coffee lovers" and one clicked a result; one user
+    // alone asked (and clicked) "espresso gear -grinder".
+    let mut first_results = Vec::new();
+    for (user, query) in [
+        ("u1", "gift for coffee lovers"),
+        ("u2", "espresso gear -grinder"),
+        ("u3", "Gift for coffee lovers"),
     ] {
-        search(&app, json!({"query": query})).await.unwrap();
+        let out = search(&app, json!({"query": query, "user_id": user}))
+            .await
+            .unwrap();
+        first_results.push((user, out.results[0].product.id.clone()));
     }
     crate::search_analytics::logged(&pool, 3).await;
+    for (user, product) in &first_results[..2] {
+        let click = json!({"user_id": user, "product_id": product, "kind": "click"});
+        crate::common::call_tool::<Value>(&app, "record_event", click)
+            .await
+            .unwrap();
+    }
+    let two_users = search(
+        &app,
+        json!({"query": "a gift for a coffee lover", "expand": true}),
+    )
+    .await
+    .unwrap();
+    assert!(
+        two_users.expansions.is_empty(),
+        "two users are not enough: {two_users:?}"
+    );
+    search(
+        &app,
+        json!({"query": "gift for coffee lovers", "user_id": "u4"}),
+    )
+    .await
+    .unwrap();
+    crate::search_analytics::logged(&pool, 5).await;
 
     let plain = search(&app, json!({"query": "a gift for a coffee lover"}))
         .await

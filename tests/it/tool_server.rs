@@ -175,10 +175,22 @@ async fn every_tool_over_json_rpc_http_and_websocket(pool: PgPool) {
     let first = &gifts["recommendations"][0];
     assert_eq!(gifts["recommendations"].as_array().unwrap().len(), 3);
     assert_eq!(gifts["personalised"], true, "{gifts}");
+    // A user's answer is explained to that user only; to anyone else it does not exist.
+    for other in [json!(null), json!("someone-else")] {
+        let err = call(
+            &http,
+            "explain_recommendation",
+            json!({"request_id": gifts["request_id"], "product_id": first["id"], "user_id": other}),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(err["data"]["code"], "not_found", "{other}: {err}");
+    }
     let why = call(
         &http,
         "explain_recommendation",
-        json!({"request_id": gifts["request_id"], "product_id": first["id"]}),
+        json!({"request_id": gifts["request_id"], "product_id": first["id"],
+               "user_id": "rpc-shopper"}),
     )
     .await
     .unwrap();

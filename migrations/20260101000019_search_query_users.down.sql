@@ -1,0 +1,1 @@
+ALTER TABLE search_queries DROP COLUMN user_id;
