@@ -21,6 +21,15 @@ pub enum Error {
     /// A referenced thing does not exist; the message names it.
     #[error("{0}")]
     NotFound(String),
+    /// A well-formed argument names nothing there is (a category no product has, a recipient
+    /// id that is not this user's): code `not_found`, with the field.
+    #[error("{field}: {message}")]
+    Unknown {
+        /// The input field at fault, as the caller spells it.
+        field: Cow<'static, str>,
+        /// What it names that does not exist, and what does.
+        message: String,
+    },
     /// The database schema is older than this build; the message names the fix.
     #[error("the database schema is not current ({0}); run `giftvec migrate`")]
     NotMigrated(String),
@@ -51,7 +60,7 @@ impl Error {
     pub fn code(&self) -> &'static str {
         match self {
             Error::InvalidInput { .. } => "invalid_input",
-            Error::NotFound(_) => "not_found",
+            Error::NotFound(_) | Error::Unknown { .. } => "not_found",
             Error::NotMigrated(_) | Error::Setup(_) => "not_ready",
             Error::Upstream(_) => "upstream_unavailable",
             Error::BudgetExceeded(_) => "budget_exceeded",
@@ -70,10 +79,10 @@ impl Error {
         }
     }
 
-    /// The input field at fault, for [`Error::InvalidInput`].
+    /// The input field at fault, for [`Error::InvalidInput`] and [`Error::Unknown`].
     pub fn field(&self) -> Option<&str> {
         match self {
-            Error::InvalidInput { field, .. } => Some(field),
+            Error::InvalidInput { field, .. } | Error::Unknown { field, .. } => Some(field),
             _ => None,
         }
     }
@@ -92,7 +101,7 @@ impl Error {
             Error::InvalidInput { .. } => {
                 "Change the named argument as the message says, then call again."
             }
-            Error::NotFound(_) => {
+            Error::NotFound(_) | Error::Unknown { .. } => {
                 "Use an id returned by an earlier result (search_products finds products), or \
                  create the thing first."
             }
@@ -132,13 +141,24 @@ impl Error {
     /// Whether the caller can fix it (bad input, unknown id) rather than a fault of giftvec or
     /// what it depends on.
     pub fn is_caller_error(&self) -> bool {
-        matches!(self, Error::InvalidInput { .. } | Error::NotFound(_))
+        matches!(
+            self,
+            Error::InvalidInput { .. } | Error::NotFound(_) | Error::Unknown { .. }
+        )
     }
 
     /// An [`Error::NotFound`] for the `what` (e.g. "product") called `id` (shown up to
     /// [`ECHO_MAX`] characters).
     pub fn not_found(what: &str, id: &str) -> Self {
         Error::NotFound(format!("{what} {:?} was not found", bounded(id, ECHO_MAX)))
+    }
+
+    /// An [`Error::Unknown`] for `field` (its message bounded like [`Error::invalid`]'s).
+    pub fn unknown(field: impl Into<Cow<'static, str>>, message: impl Into<String>) -> Self {
+        match Error::invalid(field, message) {
+            Error::InvalidInput { field, message } => Error::Unknown { field, message },
+            other => other,
+        }
     }
 
     /// An [`Error::InvalidInput`] for `field`. A field name longer than [`ECHO_MAX`] (an

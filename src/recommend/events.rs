@@ -37,16 +37,16 @@ pub async fn record(app: &App, mut event: NewEvent) -> Result<Recorded> {
     let (recipient, request) = (event.recipient_id.as_deref(), event.request_id.as_deref());
     match events::foreign_references(&mut tx, &event.user_id, recipient, request).await? {
         (true, _) => {
-            return Err(Error::invalid(
+            return Err(Error::unknown(
                 "recipient_id",
-                "is not one of this user's recipients (upsert_recipient saves one); leave it \
-                 out for a recipient described inline",
+                "not one of this user's recipients (upsert_recipient saves one); leave it out \
+                 for a recipient described inline",
             ));
         }
         (_, true) => {
-            return Err(Error::invalid(
+            return Err(Error::unknown(
                 "request_id",
-                "is not the request_id of a recommend_gifts answer for this user_id",
+                "not the request_id of a recommend_gifts answer for this user_id",
             ));
         }
         _ => {}

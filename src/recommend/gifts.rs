@@ -78,7 +78,7 @@ pub fn plan(app: &App, req: &GiftRequest) -> Result<Plan> {
                 .find(|e| &e.name == name)
                 .ok_or_else(|| {
                     let known: Vec<&str> = experiments.iter().map(|e| e.name.as_str()).collect();
-                    Error::invalid(
+                    Error::unknown(
                         "experiment",
                         if known.is_empty() {
                             format!("no experiment {name:?} is configured (none is)")

@@ -7,6 +7,9 @@ use sha2::{Digest, Sha256};
 
 use crate::{Error, Result};
 
+/// The form of a cursor, as the OpenAPI document declares it: `c1.<offset>.<fingerprint>`.
+pub const PATTERN: &str = "^c1\\.[0-9]{1,10}\\.[0-9a-f]{12}$";
+
 /// How deep pagination may go (results before the page plus the page).
 pub const MAX_DEPTH: u32 = 1000;
 
@@ -45,9 +48,12 @@ pub fn offset(cursor: Option<&str>, fingerprint: &str, limit: u32) -> Result<u32
         .strip_prefix("c1.")
         .and_then(|rest| rest.split_once('.'))
         .ok_or_else(bad)?;
-    let offset: u32 = offset.parse().map_err(|_| bad())?;
+    // Any run of digits is a position (a huge one fails the depth check below, not this).
+    let offset: u64 = offset.parse().map_err(|_| bad())?;
+    let offset = u32::try_from(offset).unwrap_or(u32::MAX);
     if print != fingerprint {
-        return Err(Error::invalid(
+        // Well-formed but of another search: names no page of this one.
+        return Err(Error::unknown(
             "cursor",
             "belongs to a different search (query, filters, mode or limit changed); start again without a cursor",
         ));

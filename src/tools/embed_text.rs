@@ -22,7 +22,7 @@ pub const MAX_TEXT_CHARS: usize = 32_000;
 pub struct Input {
     /// The texts to embed, 1 to 256, each non-empty and at most 32,000 characters. Texts
     /// longer than the model's token limit are cut at the limit (see `truncated`).
-    #[schemars(length(min = 1, max = MAX_TEXTS), inner(length(max = MAX_TEXT_CHARS)))]
+    #[schemars(length(min = 1, max = MAX_TEXTS), inner(length(min = 1, max = MAX_TEXT_CHARS)))]
     pub texts: Vec<String>,
 }
 

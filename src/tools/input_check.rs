@@ -28,6 +28,11 @@ impl InputCheck {
         Self { validator, schema }
     }
 
+    /// The schema checked against.
+    pub fn schema(&self) -> &Value {
+        &self.schema
+    }
+
     /// Checks `arguments` (a JSON object); the first violation becomes the error.
     pub fn check(&self, arguments: &Value) -> Result<()> {
         match self.validator.iter_errors(arguments).next() {

@@ -3,7 +3,6 @@
 //! [`catalog`] lists them; every transport (MCP, JSON-RPC, REST) serves that one list, so a
 //! tool is written once.
 
-pub mod control_chars;
 pub mod cursor;
 pub mod dispatch;
 pub mod diversify;
@@ -23,6 +22,7 @@ mod schema;
 pub mod search_products;
 pub mod search_stats;
 pub mod similar_products;
+pub mod text_rules;
 mod toolset;
 pub mod upsert_recipient;
 pub mod views;
@@ -135,7 +135,7 @@ impl ToolEntry {
         let checked = arguments_object(arguments).and_then(|mut arguments| {
             schema::drop_nulls(&mut arguments, &self.input_schema);
             self.input_check.check(&arguments)?;
-            control_chars::check(&arguments)?;
+            text_rules::check(&arguments, self.input_check.schema())?;
             Ok(arguments)
         });
         let arguments = match checked {

@@ -81,7 +81,8 @@ pub fn agent_input(schema: &Map<String, Value>) -> Map<String, Value> {
 /// Removes the members of `arguments` that are `null` where `schema` (an object schema)
 /// declares them, at every depth (array items themselves stay): a client that writes an
 /// absent optional argument as `null` means "absent". An undeclared member stays, null or
-/// not, so the check still names it.
+/// not, so the check still names it. Whole numbers written as `36.0` where the schema wants an
+/// integer become `36`.
 pub fn drop_nulls(arguments: &mut Value, schema: &Map<String, Value>) {
     let (Value::Object(members), Some(Value::Object(declared))) =
         (arguments, schema.get("properties"))
@@ -97,11 +98,27 @@ pub fn drop_nulls(arguments: &mut Value, schema: &Map<String, Value>) {
             Value::Object(_) => drop_nulls(value, field),
             Value::Array(items) => {
                 if let Some(item) = field.get("items").and_then(Value::as_object) {
-                    items.iter_mut().for_each(|v| drop_nulls(v, item));
+                    items.iter_mut().for_each(|v| {
+                        drop_nulls(v, item);
+                        integral(v, item);
+                    });
                 }
             }
-            _ => {}
+            _ => integral(value, field),
         }
+    }
+}
+
+/// JSON Schema's `integer` admits `36.0` (a number with no fraction); the parsed input wants
+/// `36`. Out-of-range values are left for the schema check to name.
+fn integral(value: &mut Value, schema: &Map<String, Value>) {
+    let integer = schema.get("type").is_some_and(|t| t == "integer");
+    if let (true, Some(n)) = (integer, value.as_f64())
+        && value.is_f64()
+        && n.fract() == 0.0
+        && n.abs() < 9.0e15
+    {
+        *value = Value::from(n as i64);
     }
 }
 

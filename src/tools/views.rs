@@ -225,8 +225,9 @@ pub async fn resolve_filters(app: &App, filters: &Filters, prefix: &str) -> Resu
     Ok(resolved)
 }
 
-/// Fails unless some product has `category`, suggesting the right spelling or listing the
-/// categories (a misspelt category would otherwise silently match nothing).
+/// Fails (`not_found`, naming `field`) unless some product has `category`, suggesting the
+/// right spelling or listing the categories (a misspelt category would otherwise silently
+/// match nothing).
 pub async fn check_category(app: &App, field: &str, category: &str) -> Result<()> {
     if store::products::category_exists(&app.read, category).await? {
         return Ok(());
@@ -242,7 +243,9 @@ pub async fn check_category(app: &App, field: &str, category: &str) -> Result<()
         None if known.len() <= 40 => format!("the categories are: {}", known.join(", ")),
         None => "the giftvec://catalog/categories resource lists them".to_string(),
     };
-    Err(Error::invalid(
+    // Well-formed but naming nothing, like an unknown id: not_found (HTTP 404).
+    let category = crate::error::bounded(category, crate::error::ECHO_MAX);
+    Err(Error::unknown(
         field.to_string(),
         format!("no product has the category \"{category}\"; {hint}"),
     ))

@@ -126,7 +126,7 @@ async fn call(app: &App, tool: &str, arguments: Value) -> Result<Value, McpError
     let entry = tools::find(tool).expect("resource tools are in the catalog");
     match dispatch::run(app, entry, arguments, Transport::Mcp).await {
         Ok(value) => Ok(value),
-        Err(err @ Error::NotFound(_)) => {
+        Err(err @ (Error::NotFound(_) | Error::Unknown { .. })) => {
             Err(McpError::resource_not_found(err.public_message(), None))
         }
         Err(err @ Error::InvalidInput { .. }) => {

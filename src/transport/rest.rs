@@ -21,7 +21,7 @@ use crate::tools::{self, views::default_limit};
 pub fn status(err: &Error) -> StatusCode {
     match err {
         Error::InvalidInput { .. } => StatusCode::BAD_REQUEST,
-        Error::NotFound(_) => StatusCode::NOT_FOUND,
+        Error::NotFound(_) | Error::Unknown { .. } => StatusCode::NOT_FOUND,
         Error::BudgetExceeded(_) => StatusCode::TOO_MANY_REQUESTS,
         Error::Busy | Error::Upstream(_) | Error::NotMigrated(_) | Error::Setup(_) => {
             StatusCode::SERVICE_UNAVAILABLE
@@ -135,6 +135,16 @@ async fn vectors_embed(State(state): State<HttpState>, payload: JsonBody) -> Res
 }
 
 async fn search_semantic(State(state): State<HttpState>, payload: JsonBody) -> Response {
+    if let Ok(Json(arguments)) = &payload
+        && let Some(mode) = arguments.get("mode").filter(|m| !m.is_null())
+        && mode != "semantic"
+    {
+        return error_response(&Error::invalid(
+            "mode",
+            "this route is semantic search only; leave mode out, or call search_products \
+             over /rpc or /mcp for the other modes",
+        ));
+    }
     with_body(&state, "search_products", payload, |arguments| {
         if let Some(object) = arguments.as_object_mut() {
             object.insert("mode".into(), json!("semantic"));

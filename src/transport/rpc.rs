@@ -21,7 +21,7 @@ use crate::tools::{self, ToolEntry, Toolsets};
 pub fn rpc_code(err: &Error) -> i32 {
     match err {
         Error::InvalidInput { .. } => -32602,
-        Error::NotFound(_) => -32040,
+        Error::NotFound(_) | Error::Unknown { .. } => -32040,
         Error::Busy => -32041,
         Error::Timeout => -32042,
         Error::Upstream(_) => -32043,
@@ -88,6 +88,7 @@ mod tests {
         let errors = [
             Error::invalid("f", "m"),
             Error::NotFound("x".into()),
+            Error::unknown("f", "m"),
             Error::Busy,
             Error::Timeout,
             Error::Upstream("u".into()),
@@ -96,7 +97,11 @@ mod tests {
             Error::Internal("i".into()),
         ];
         let codes: std::collections::BTreeSet<i32> = errors.iter().map(rpc_code).collect();
-        assert_eq!(codes.len(), errors.len(), "one code per kind");
+        assert_eq!(
+            codes.len(),
+            errors.len() - 1,
+            "one code per kind (two not_found kinds)"
+        );
         for code in codes {
             // jsonrpsee answers -32000..=-32011 itself (busy server, oversized, batches).
             assert!(!(-32011..=-32000).contains(&code), "{code}");

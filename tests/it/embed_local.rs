@@ -147,11 +147,11 @@ async fn embed_text_returns_vectors_and_checks_its_input(pool: PgPool) {
     let err = bad(vec!["ok".into(); 257]).await.unwrap_err();
     assert_eq!(err.code(), "invalid_input");
     let err = bad(vec!["ok".into(), "   ".into()]).await.unwrap_err();
-    assert!(err.to_string().starts_with("texts[1]: is empty"), "{err}");
+    assert!(err.to_string().starts_with("texts[1]: is blank"), "{err}");
     let err = bad(vec!["x".repeat(1 << 20)]).await.unwrap_err();
     assert_eq!(
         err.to_string(),
-        "texts[0]: is 1048576 characters long; the limit is 32000"
+        "texts[0]: must be 1 to 32000 characters, got 1048576"
     );
 
     let active = giftvec::store::models::active(&app.db)

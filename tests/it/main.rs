@@ -13,6 +13,7 @@ mod embed_local;
 mod embed_openai;
 mod events;
 mod fake_openai;
+mod fuzz_openapi;
 mod import;
 mod interpret;
 mod mcp_apps;

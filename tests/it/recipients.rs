@@ -183,7 +183,7 @@ async fn bad_recipients_are_refused_naming_the_field(pool: PgPool) {
         ),
         (
             json!({"user_id": "u", "name": " "}),
-            "name: must not be blank",
+            "name: is blank (only whitespace); give some text",
         ),
         (
             json!({"user_id": "u", "name": "mum", "interests": vec!["x"; 51]}),

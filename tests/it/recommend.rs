@@ -485,11 +485,6 @@ async fn bad_requests_name_the_field(pool: PgPool) {
         (json!({"context": "x", "limit": 1000}), "limit"),
         (json!({"context": "x", "diversity": 2}), "diversity"),
         (json!({"context": "x", "exploration": -0.1}), "exploration"),
-        (
-            json!({"context": "x", "categories": ["Fishng"]}),
-            "categories",
-        ),
-        (json!({"context": "x", "experiment": "nope"}), "experiment"),
         (json!({"recipient": {"interests": []}}), "recipient"),
         (
             json!({"context": "'; DROP TABLE products; --", "exclude_ids": [""]}),
@@ -509,6 +504,19 @@ async fn bad_requests_name_the_field(pool: PgPool) {
         .await
         .unwrap_err();
     assert_eq!(err.code(), "not_found");
+    // A well-formed category no product has names nothing: not_found, naming the field.
+    let err = recommend(&app, json!({"context": "x", "categories": ["Fishng"]}))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "not_found");
+    assert!(
+        err.to_string().starts_with("categories: no product has"),
+        "{err}"
+    );
+    let err = recommend(&app, json!({"context": "x", "experiment": "nope"}))
+        .await
+        .unwrap_err();
+    assert_eq!((err.code(), err.field()), ("not_found", Some("experiment")));
     let ok = recommend(&app, json!({"context": "'; DROP TABLE products; --"})).await;
     assert!(ok.is_ok());
     let stored_after: i64 = sqlx::query_scalar("SELECT count(*) FROM products")

@@ -159,7 +159,7 @@ async fn an_unknown_category_is_named_with_the_ones_that_exist(pool: PgPool) {
     let err = giftvec::tools::similar_products::SimilarProducts::call(&app, input)
         .await
         .unwrap_err();
-    assert_eq!(err.code(), "invalid_input");
+    assert_eq!(err.code(), "not_found");
     assert_eq!(store::products::count(&app.db).await.unwrap(), 78);
 }
 

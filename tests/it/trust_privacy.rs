@@ -59,7 +59,7 @@ async fn events_refuse_another_users_recipient_and_request(pool: PgPool) {
             .unwrap_err();
         assert_eq!(
             (err.code(), err.field()),
-            ("invalid_input", Some(field)),
+            ("not_found", Some(field)),
             "{event}"
         );
     }
