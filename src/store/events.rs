@@ -48,6 +48,10 @@ pub async fn foreign_references(
     recipient_id: Option<&str>,
     request_id: Option<&str>,
 ) -> Result<(bool, bool)> {
+    // Most events name neither: no round trip for them.
+    if recipient_id.is_none() && request_id.is_none() {
+        return Ok((false, false));
+    }
     Ok(sqlx::query_as(
         "SELECT $2::text IS NOT NULL AND NOT EXISTS (
                     SELECT 1 FROM recipients WHERE user_id = $1 AND id = $2),
