@@ -31,95 +31,71 @@ pub fn refused(c: char) -> bool {
     (c.is_ascii_control() && !matches!(c, '\t' | '\n' | '\r')) || c == '\u{7f}'
 }
 
-/// Refuses the first string (value or key) in `arguments` holding a refused character, then
-/// the first blank string where `schema` (the checked input schema) wants a non-empty one.
+/// Refuses the first string (value or key) in `arguments` holding a refused character, or
+/// blank where `schema` (the checked input schema) wants a non-empty one.
 pub fn check(arguments: &Value, schema: &Value) -> Result<()> {
-    walk(arguments, &mut String::new())?;
-    blank(arguments, schema, &mut String::new())
+    walk(arguments, Some(schema), &mut String::new())
 }
 
-/// Refuses a whitespace-only string wherever `schema` says `minLength` ≥ 1.
-fn blank(value: &Value, schema: &Value, field: &mut String) -> Result<()> {
+/// One walk over the arguments, with the schema of each value where it declares one.
+fn walk(value: &Value, schema: Option<&Value>, field: &mut String) -> Result<()> {
+    let mut within = |segment: &str, item: &Value, sub: Option<&Value>, key: bool| {
+        let len = field.len();
+        if !segment.starts_with('[') && !field.is_empty() {
+            field.push('.');
+        }
+        field.push_str(segment);
+        let checked = if key {
+            check_text(segment, field)
+        } else {
+            Ok(())
+        }
+        .and_then(|()| walk(item, sub, field));
+        field.truncate(len);
+        checked
+    };
     match value {
         Value::String(text) => {
-            let required = schema.get("minLength").and_then(Value::as_u64).unwrap_or(0) >= 1;
+            check_text(text, field)?;
+            let required = schema
+                .and_then(|s| s.get("minLength"))
+                .and_then(Value::as_u64)
+                .is_some_and(|min| min >= 1);
             if required && text.trim().is_empty() {
-                let field = if field.is_empty() {
-                    "arguments"
-                } else {
-                    field.as_str()
-                };
                 return Err(Error::invalid(
-                    field.to_string(),
+                    named(field).to_string(),
                     "is blank (only whitespace); give some text",
                 ));
             }
             Ok(())
         }
         Value::Array(items) => {
-            let Some(item_schema) = schema.get("items") else {
-                return Ok(());
-            };
-            items.iter().enumerate().try_for_each(|(i, item)| {
-                let len = field.len();
-                field.push_str(&format!("[{i}]"));
-                let checked = blank(item, item_schema, field);
-                field.truncate(len);
-                checked
-            })
+            let sub = schema.and_then(|s| s.get("items"));
+            items
+                .iter()
+                .enumerate()
+                .try_for_each(|(i, item)| within(&format!("[{i}]"), item, sub, false))
         }
         Value::Object(map) => {
-            let Some(properties) = schema.get("properties") else {
-                return Ok(());
-            };
+            let properties = schema.and_then(|s| s.get("properties"));
             map.iter().try_for_each(|(key, item)| {
-                let Some(sub) = properties.get(key) else {
-                    return Ok(());
-                };
-                let len = field.len();
-                if !field.is_empty() {
-                    field.push('.');
-                }
-                field.push_str(key);
-                let checked = blank(item, sub, field);
-                field.truncate(len);
-                checked
+                within(key, item, properties.and_then(|p| p.get(key)), true)
             })
         }
         _ => Ok(()),
     }
 }
 
-fn walk(value: &Value, field: &mut String) -> Result<()> {
-    match value {
-        Value::String(text) => check_text(text, field),
-        Value::Array(items) => items.iter().enumerate().try_for_each(|(i, item)| {
-            let len = field.len();
-            field.push_str(&format!("[{i}]"));
-            let checked = walk(item, field);
-            field.truncate(len);
-            checked
-        }),
-        Value::Object(map) => map.iter().try_for_each(|(key, item)| {
-            let len = field.len();
-            if !field.is_empty() {
-                field.push('.');
-            }
-            field.push_str(key);
-            let checked = check_text(key, field).and_then(|()| walk(item, field));
-            field.truncate(len);
-            checked
-        }),
-        _ => Ok(()),
-    }
+/// The field as errors name it (`arguments` for the whole).
+fn named(field: &str) -> &str {
+    if field.is_empty() { "arguments" } else { field }
 }
 
 fn check_text(text: &str, field: &str) -> Result<()> {
     let Some((position, c)) = text.chars().enumerate().find(|(_, c)| refused(*c)) else {
         return Ok(());
     };
-    let field = if field.is_empty() { "arguments" } else { field };
-    let shown: String = field.chars().filter(|c| !refused(*c)).collect();
+    let shown: String = named(field).chars().filter(|c| !refused(*c)).collect();
     Err(Error::invalid(
         shown,
         format!(
