@@ -319,6 +319,13 @@ async fn serve_command(
     let settings = transport::http::ServeSettings {
         auth_token: args.auth_token.clone(),
         ops_token: args.ops_token.clone(),
+        widget_key: args.access.widget_key.clone(),
+        rates: transport::rate_limit::Rates {
+            agent: args.access.agent_calls_per_sec,
+            ops: args.access.ops_calls_per_sec,
+            widget: args.access.widget_calls_per_sec,
+        },
+        proxy_hops: usize::from(args.access.trusted_proxy_hops),
         max_body_bytes: args.max_body_bytes.max(1024),
         allowed_hosts: [&args.allowed_hosts, &args.mcp_allowed_hosts]
             .into_iter()

@@ -50,6 +50,19 @@ pub enum Error {
     /// No database connection was free in time.
     #[error("giftvec is busy; retry shortly")]
     Busy,
+    /// This caller made more calls than its scope allows per second.
+    #[error(
+        "too many calls: this caller may make {per_second} per second (bursts of {burst}); \
+         retry in {retry_after_ms} ms"
+    )]
+    RateLimited {
+        /// Calls per second the caller's scope allows.
+        per_second: u32,
+        /// Calls the caller may make at once after a pause.
+        burst: u32,
+        /// When the next call will be admitted.
+        retry_after_ms: u64,
+    },
     /// A fault on our side; details are in the log, not in the message.
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -66,6 +79,7 @@ impl Error {
             Error::BudgetExceeded(_) => "budget_exceeded",
             Error::Timeout => "timeout",
             Error::Busy => "busy",
+            Error::RateLimited { .. } => "rate_limited",
             Error::Internal(_) => "internal",
         }
     }
@@ -91,7 +105,11 @@ impl Error {
     pub fn retryable(&self) -> bool {
         matches!(
             self,
-            Error::Upstream(_) | Error::Timeout | Error::Busy | Error::NotMigrated(_)
+            Error::Upstream(_)
+                | Error::Timeout
+                | Error::Busy
+                | Error::RateLimited { .. }
+                | Error::NotMigrated(_)
         )
     }
 
@@ -119,6 +137,10 @@ impl Error {
             }
             Error::Timeout => "Retry once, with a smaller limit or a shorter request.",
             Error::Busy => "Retry in a second.",
+            Error::RateLimited { .. } => {
+                "Wait as long as the message says, then retry; ask for more per call (a larger \
+                 limit, several ids at once) instead of many small calls."
+            }
             Error::Internal(_) => "Retry once; if it fails again, continue without this tool.",
         }
     }

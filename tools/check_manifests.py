@@ -9,7 +9,9 @@ from pathlib import Path
 
 import yaml
 
-SECRETS = {"DATABASE_URL", "OPENAI_API_KEY", "GIFTVEC_AUTH_TOKEN", "GIFTVEC_REDIS_URL"}
+SECRETS = {"DATABASE_URL", "OPENAI_API_KEY", "GIFTVEC_AUTH_TOKEN", "GIFTVEC_OPS_TOKEN",
+           "GIFTVEC_WIDGET_KEY", "GIFTVEC_REDIS_URL"}
+RATES = ("GIFTVEC_AGENT_CALLS_PER_SEC", "GIFTVEC_OPS_CALLS_PER_SEC", "GIFTVEC_WIDGET_CALLS_PER_SEC")
 ALERTS = {
     "GiftvecSlowToolCalls", "GiftvecHighErrorRate", "GiftvecEmbeddingFailures",
     "GiftvecEmbeddingQueueStale", "GiftvecEmbeddingDeadLetters",
@@ -60,6 +62,9 @@ def check_pod(variant, name, pod):
         beyond_pod = not listen.startswith(("127.", "[::1]:", "localhost:"))
         if beyond_pod and "GIFTVEC_ALLOW_UNAUTHENTICATED" not in variables:
             check(token.get("optional") is False, f"{at}: listening on {listen}, the token is required")
+        for rate in RATES:
+            value = variables.get(rate, {}).get("value", "")
+            check(value.isdigit(), f"{at}: {rate} is a number of calls per second, got {value!r}")
         read = variables.get("DATABASE_READ_URL")
         check(read is not None, f"{at}: DATABASE_READ_URL")
         if read is not None and "value" in read:

@@ -235,6 +235,13 @@ async fn drive(
                     Err(err) => {
                         if errors.fetch_add(1, Ordering::Relaxed) == 0 {
                             eprintln!("giftvec-load: {tool}: {err}");
+                            if err.to_string().contains("too many calls") {
+                                eprintln!(
+                                    "giftvec-load: the sidecar's per-caller rate limit refused \
+                                     calls; serve with GIFTVEC_AGENT_CALLS_PER_SEC=0 (and \
+                                     GIFTVEC_OPS_CALLS_PER_SEC=0) to measure its capacity"
+                                );
+                            }
                         }
                         // A refused connection fails at once: do not spin on it.
                         tokio::time::sleep(Duration::from_millis(20)).await;

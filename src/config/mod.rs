@@ -1,12 +1,14 @@
 //! The command line. Every option can also come from the environment (`DATABASE_URL`,
 //! `GIFTVEC_*`); `giftvec --help` and `giftvec <command> --help` list them all.
 
+mod access;
 mod embed;
 mod preferences;
 mod recommend;
 mod search;
 mod weights;
 
+pub use access::AccessArgs;
 pub use embed::{EmbedArgs, EmbedderKind};
 pub use preferences::PreferenceArgs;
 pub use recommend::RecommendArgs;
@@ -478,6 +480,10 @@ pub struct ServeArgs {
     /// Tool call limits.
     #[command(flatten)]
     pub calls: CallArgs,
+
+    /// The widget key, rate limits per caller and trusted proxies.
+    #[command(flatten)]
+    pub access: AccessArgs,
 }
 
 /// `giftvec migrate`.

@@ -137,6 +137,21 @@ pub async fn run(
     outcome
 }
 
+/// Records a call of `tool` refused before it ran (its caller was over its rate) like any
+/// other call, and returns the refusal.
+pub fn refuse(tool: &ToolEntry, transport: Transport, refusal: Error) -> Result<Value> {
+    let mut record = Record {
+        tool: tool.name,
+        transport,
+        started: Instant::now(),
+        query: None,
+        done: false,
+    };
+    let outcome = Err(refusal);
+    record.finish(&outcome);
+    outcome
+}
+
 /// A tool call's future that, dropped before it finished, records an abandoned call first
 /// ([`store::abandoned::mark`]), so that the connections it leaves mid-statement are closed
 /// instead of waited for.

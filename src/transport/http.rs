@@ -25,10 +25,11 @@ use tokio::net::TcpListener;
 use tower::Service;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
-use super::auth::{self, Granted, Tokens};
+use super::auth::{self, Access, Granted};
 use super::body::{self, BodyLimits};
 use super::boundary::{self, Boundary};
 use super::mcp::McpServer;
+use super::rate_limit::{CallerLimits, Rates};
 use super::{openapi, rest, rpc, ws_limits};
 use crate::app::App;
 use crate::store::migrate;
@@ -39,8 +40,16 @@ use crate::tools::Toolsets;
 pub struct ServeSettings {
     /// Bearer token every transport requires (health probes exempt); `None` = no auth.
     pub auth_token: Option<SecretString>,
-    /// A second bearer token that opens every tool, whatever `toolsets` says.
+    /// A second bearer token that opens every tool, whatever `toolsets` says, and the
+    /// operators' routes.
     pub ops_token: Option<SecretString>,
+    /// A public key for the widget's pages: it opens only similar products and anonymous
+    /// view and click events.
+    pub widget_key: Option<SecretString>,
+    /// Calls per second per caller, by scope.
+    pub rates: Rates,
+    /// Proxies in front whose `X-Forwarded-For` entries name the client.
+    pub proxy_hops: usize,
     /// Largest request body, in bytes.
     pub max_body_bytes: usize,
     /// Largest JSON-RPC batch.
@@ -81,6 +90,9 @@ impl Default for ServeSettings {
         Self {
             auth_token: None,
             ops_token: None,
+            widget_key: None,
+            rates: Rates::UNLIMITED,
+            proxy_hops: 0,
             max_body_bytes: 1024 * 1024,
             max_batch: 50,
             allowed_hosts: Vec::new(),
@@ -153,10 +165,13 @@ pub fn router(app: App, settings: &ServeSettings) -> axum::Router {
         }),
         app: app.clone(),
     };
-    let tokens = Arc::new(Tokens {
+    let access = Arc::new(Access {
         agent: settings.auth_token.clone().map(Arc::new),
         ops: settings.ops_token.clone().map(Arc::new),
+        widget: settings.widget_key.clone().map(Arc::new),
         toolsets: settings.toolsets,
+        limits: CallerLimits::new(settings.rates),
+        proxy_hops: settings.proxy_hops,
     });
     let (mcp_app, toolsets) = (app.clone(), settings.toolsets);
     let mcp = StreamableHttpService::new(
@@ -191,7 +206,7 @@ pub fn router(app: App, settings: &ServeSettings) -> axum::Router {
         .route("/metrics", get(metrics))
         .route("/status", get(status_page))
         .merge(rest::routes())
-        .layer(middleware::from_fn_with_state(tokens, auth::require_token))
+        .layer(middleware::from_fn_with_state(access, auth::require_token))
         .route("/healthz", get(|| async { Json(json!({"status": "ok"})) }))
         .route("/readyz", get(readyz))
         .route("/widget/similar.js", get(widget_script))
@@ -264,7 +279,7 @@ async fn metrics(State(state): State<HttpState>) -> Response {
 async fn rpc_handler(State(state): State<HttpState>, request: Request) -> Response {
     let parts = &state.rpc;
     let methods = match request.extensions().get::<Granted>() {
-        Some(Granted(toolsets)) if *toolsets == Toolsets::ALL => &parts.all_methods,
+        Some(granted) if granted.toolsets == Toolsets::ALL => &parts.all_methods,
         _ => &parts.methods,
     };
     let answer = if jsonrpsee::server::ws::is_upgrade_request(&request) {

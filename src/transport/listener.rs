@@ -4,13 +4,17 @@
 //! connection open forever). WebSocket upgrades are served; on shutdown every connection is
 //! asked to finish its in-flight requests, for at most the grace period.
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
+use axum::extract::ConnectInfo;
+use axum::http::Request;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
+use tower::ServiceExt;
 
 /// Time limits of the listener.
 #[derive(Debug, Clone, Copy)]
@@ -19,6 +23,14 @@ pub struct Limits {
     pub header_timeout: Duration,
     /// How long in-flight requests may take to finish after the shutdown signal.
     pub shutdown_grace: Duration,
+}
+
+/// Puts the client's address on each request of its connection.
+fn with_peer<B>(peer: SocketAddr) -> impl FnMut(Request<B>) -> Request<B> + Clone {
+    move |mut request| {
+        request.extensions_mut().insert(ConnectInfo(peer));
+        request
+    }
 }
 
 /// Serves `router` on `listener` until `shutdown` resolves, then drains.
@@ -37,9 +49,9 @@ pub async fn run(
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
-        let tcp = tokio::select! {
+        let (tcp, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((tcp, _)) => tcp,
+                Ok(accepted) => accepted,
                 Err(err) => {
                     // Out of file descriptors and the like: wait, do not spin or stop.
                     tracing::warn!(error = %err, "cannot accept a connection");
@@ -54,7 +66,9 @@ pub async fn run(
         if let Err(err) = tcp.set_nodelay(true) {
             tracing::debug!(error = %err, "cannot set TCP_NODELAY");
         }
-        let service = TowerToHyperService::new(router.clone());
+        // The client's address, for per-caller rate limits.
+        let service = router.clone().map_request(with_peer(peer));
+        let service = TowerToHyperService::new(service);
         let connection = builder
             .serve_connection_with_upgrades(TokioIo::new(tcp), service)
             .into_owned();

@@ -18,6 +18,7 @@ use serde_json::{Value, json};
 use super::auth::Granted;
 use super::mcp_apps as apps;
 use super::mcp_resources as resources;
+use super::rate_limit::Caller;
 use crate::Error;
 use crate::app::App;
 use crate::tools::dispatch::{self, Transport};
@@ -31,7 +32,8 @@ const INSTRUCTIONS: &str = "giftvec knows the gift catalog. Start with search_pr
     request in natural language (put budget and category limits in filters), use \
     similar_products for alternatives to an item, get_product for full details. Prices are in \
     the catalog currency. Errors carry a code: invalid_input (change the arguments as the \
-    message says), not_found, busy or upstream_unavailable (retry shortly).";
+    message says), not_found, busy or upstream_unavailable (retry shortly), rate_limited (wait as long as \
+    the message says; ask for more per call instead of many small calls).";
 
 /// The MCP server: the catalog tools of its toolsets, plus catalog resources.
 #[derive(Clone)]
@@ -49,12 +51,21 @@ impl McpServer {
     /// The toolsets this request may use: what its bearer token opened over HTTP, else the
     /// server's.
     fn toolsets(&self, context: &RequestContext<RoleServer>) -> Toolsets {
-        context
-            .extensions
-            .get::<axum::http::request::Parts>()
-            .and_then(|parts| parts.extensions.get::<Granted>())
-            .map_or(self.toolsets, |granted| granted.0)
+        http_extension::<Granted>(context).map_or(self.toolsets, |granted| granted.toolsets)
     }
+
+    /// Counts a tool call against its HTTP caller's rate (stdio has one caller, the host).
+    fn admit(context: &RequestContext<RoleServer>) -> Result<(), Error> {
+        http_extension::<Caller>(context).map_or(Ok(()), Caller::admit)
+    }
+}
+
+/// An extension the HTTP layers put on the request this MCP message came in.
+fn http_extension<T: Send + Sync + 'static>(context: &RequestContext<RoleServer>) -> Option<&T> {
+    context
+        .extensions
+        .get::<axum::http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<T>())
 }
 
 /// Serves MCP over stdin/stdout until the client closes it.
@@ -161,10 +172,14 @@ impl ServerHandler for McpServer {
         let arguments = request.arguments.map(Value::Object).unwrap_or(Value::Null);
         // A `notifications/cancelled` for this request (or the client going away) cancels
         // `ct`: the call is dropped, and with it its database and embedding work.
-        let outcome = tokio::select! {
-            outcome = dispatch::run(&self.app, tool, arguments, Transport::Mcp) => outcome,
-            () = context.ct.cancelled() => {
-                return Err(McpError::invalid_request("the request was cancelled", None));
+        let outcome = if let Err(refusal) = Self::admit(&context) {
+            dispatch::refuse(tool, Transport::Mcp, refusal)
+        } else {
+            tokio::select! {
+                outcome = dispatch::run(&self.app, tool, arguments, Transport::Mcp) => outcome,
+                () = context.ct.cancelled() => {
+                    return Err(McpError::invalid_request("the request was cancelled", None));
+                }
             }
         };
         match outcome {

@@ -1,7 +1,7 @@
 //! Transports: each walks the one tool catalog (`crate::tools`) and maps its stable error codes
 //! once. Domain code never imports from here.
 
-mod auth;
+pub mod auth;
 mod body;
 pub mod boundary;
 pub mod exposure;
@@ -11,6 +11,7 @@ pub mod mcp;
 mod mcp_apps;
 mod mcp_resources;
 pub mod openapi;
+pub mod rate_limit;
 pub mod rest;
 pub mod rpc;
 pub mod status_page;

@@ -187,7 +187,7 @@ fn schemas() -> Map<String, Value> {
                 "required": ["code", "message"],
                 "properties": {
                     "code": {"type": "string", "enum": ["invalid_input", "not_found", "upstream_unavailable",
-                             "budget_exceeded", "busy", "timeout", "not_ready", "internal", "unauthorized", "forbidden"]},
+                             "budget_exceeded", "busy", "rate_limited", "timeout", "not_ready", "internal", "unauthorized", "forbidden"]},
                     "message": {"type": "string"},
                     "field": {"type": "string", "description": "The input at fault, for invalid_input."},
                     "retryable": {"type": "boolean", "description": "Whether the same call may succeed later unchanged."},
@@ -209,10 +209,11 @@ fn responses(tool: &str) -> Value {
         "200": {"description": "Result", "content": {"application/json": {"schema": reference(&format!("{tool}_output"))}}},
         "400": {"description": "Invalid input; `error.field` names the input", "content": error["content"]},
         "401": {"description": "Missing or wrong bearer token", "content": error["content"]},
-        "403": {"description": "The Host or browser Origin is not one this sidecar serves (GIFTVEC_ALLOWED_HOSTS, GIFTVEC_ALLOWED_ORIGINS)", "content": error["content"]},
+        "403": {"description": "The Host or browser Origin is not one this sidecar serves (GIFTVEC_ALLOWED_HOSTS, GIFTVEC_ALLOWED_ORIGINS), or the route is beyond the token's scope (the widget key opens only similar products and events)", "content": error["content"]},
         "404": {"description": "Not found", "content": error["content"]},
         "408": {"description": "The request body did not arrive in time (GIFTVEC_REQUEST_READ_SECS)", "content": error["content"]},
         "413": {"description": "The request body is larger than GIFTVEC_MAX_BODY_BYTES", "content": error["content"]},
+        "429": {"description": "Over this caller's rate (`rate_limited`, `Retry-After` says when to retry) or the embedding budget is spent (`budget_exceeded`)", "headers": {"Retry-After": {"description": "Seconds until a call is admitted again (rate_limited)", "schema": {"type": "integer"}}}, "content": error["content"]},
         "503": {"description": "Busy, or an upstream is unavailable; retry shortly", "content": error["content"]},
         "default": {"description": "Other failure", "content": error["content"]},
     })
@@ -278,7 +279,7 @@ pub fn document() -> Value {
         },
         "components": {
             "schemas": schemas(),
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "When GIFTVEC_AUTH_TOKEN is set"}},
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "When GIFTVEC_AUTH_TOKEN is set: the agent token, the ops token (GIFTVEC_OPS_TOKEN), or on the widget's routes the public widget key (GIFTVEC_WIDGET_KEY)"}},
         },
         "security": [{"bearer": []}, {}],
     })

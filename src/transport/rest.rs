@@ -4,14 +4,15 @@
 //! (search_products), `GET /api/products/{id}` (get_product), `POST /api/recommendations`
 //! (recommend_gifts), `POST /api/events` (record_event).
 
-use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use axum::{Extension, Json};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::auth::{Granted, Scope};
 use super::http::HttpState;
 use crate::Error;
 use crate::tools::dispatch::{self, Transport};
@@ -22,7 +23,7 @@ pub fn status(err: &Error) -> StatusCode {
     match err {
         Error::InvalidInput { .. } => StatusCode::BAD_REQUEST,
         Error::NotFound(_) | Error::Unknown { .. } => StatusCode::NOT_FOUND,
-        Error::BudgetExceeded(_) => StatusCode::TOO_MANY_REQUESTS,
+        Error::BudgetExceeded(_) | Error::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
         Error::Busy | Error::Upstream(_) | Error::NotMigrated(_) | Error::Setup(_) => {
             StatusCode::SERVICE_UNAVAILABLE
         }
@@ -33,7 +34,14 @@ pub fn status(err: &Error) -> StatusCode {
 
 /// `{"error": {"code", "message", "field"?, "retryable", "next_step"}}` with the matching status.
 pub fn error_response(err: &Error) -> Response {
-    (status(err), Json(json!({"error": err.to_body()}))).into_response()
+    let mut response = (status(err), Json(json!({"error": err.to_body()}))).into_response();
+    if let Error::RateLimited { retry_after_ms, .. } = err {
+        let seconds = retry_after_ms.div_ceil(1000).max(1);
+        response
+            .headers_mut()
+            .insert(axum::http::header::RETRY_AFTER, seconds.into());
+    }
+    response
 }
 
 async fn run(state: &HttpState, tool: &str, arguments: Value) -> Response {
@@ -153,8 +161,53 @@ async fn search_semantic(State(state): State<HttpState>, payload: JsonBody) -> R
     .await
 }
 
-async fn events(State(state): State<HttpState>, payload: JsonBody) -> Response {
+async fn events(
+    State(state): State<HttpState>,
+    granted: Option<Extension<Granted>>,
+    payload: JsonBody,
+) -> Response {
+    if granted.is_some_and(|g| g.scope == Scope::Widget) {
+        return match payload.map(|Json(body)| widget_event(body)) {
+            Ok(Ok(arguments)) => run(&state, "record_event", arguments).await,
+            Ok(Err(err)) => error_response(&err),
+            Err(rejection) => error_response(&Error::invalid("body", rejection.body_text())),
+        };
+    }
     with_body(&state, "record_event", payload, |_| {}).await
+}
+
+/// What the widget key may record: a `view` or `click` of a product by an anonymous shopper.
+/// A browser cannot prove who it is, so its `user_id` is kept apart from the users agents
+/// serve (`anonymous:<user_id>`): it moves no real user's preferences, and it names no
+/// recipient, request or experiment arm.
+fn widget_event(body: Value) -> Result<Value, Error> {
+    const FIELDS: [&str; 4] = ["user_id", "product_id", "kind", "client_event_id"];
+    let Value::Object(mut event) = body else {
+        return Err(Error::invalid("body", "must be a JSON object (an event)"));
+    };
+    if let Some(field) = event.keys().find(|k| !FIELDS.contains(&k.as_str())) {
+        return Err(Error::invalid(
+            field.clone(),
+            format!(
+                "is not for the widget key: it records anonymous views and clicks with {}",
+                FIELDS.join(", ")
+            ),
+        ));
+    }
+    match event.get("kind").and_then(Value::as_str) {
+        Some("view" | "click") => {}
+        _ => {
+            return Err(Error::invalid(
+                "kind",
+                "the widget key records only \"view\" and \"click\" events",
+            ));
+        }
+    }
+    if let Some(Value::String(user)) = event.get("user_id") {
+        let anonymous = format!("anonymous:{}", user.trim());
+        event.insert("user_id".into(), anonymous.into());
+    }
+    Ok(Value::Object(event))
 }
 
 async fn recommendations(State(state): State<HttpState>, payload: JsonBody) -> Response {

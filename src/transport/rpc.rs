@@ -10,6 +10,7 @@ use jsonrpsee::RpcModule;
 use jsonrpsee::types::{ErrorObjectOwned, Params};
 use serde_json::Value;
 
+use super::rate_limit::Caller;
 use crate::Error;
 use crate::app::App;
 use crate::tools::dispatch::{self, Transport};
@@ -27,6 +28,7 @@ pub fn rpc_code(err: &Error) -> i32 {
         Error::Upstream(_) => -32043,
         Error::BudgetExceeded(_) => -32044,
         Error::NotMigrated(_) | Error::Setup(_) => -32045,
+        Error::RateLimited { .. } => -32046,
         Error::Internal(_) => -32603,
     }
 }
@@ -58,7 +60,13 @@ fn arguments(params: &Params<'_>) -> Result<Value, Error> {
 
 fn register(module: &mut RpcModule<App>, tool: &'static ToolEntry) {
     module
-        .register_async_method(tool.name, move |params, app, _| async move {
+        .register_async_method(tool.name, move |params, app, extensions| async move {
+            // Each call counts against its caller's rate, also inside a batch or a WebSocket.
+            let admitted = extensions.get::<Caller>().map_or(Ok(()), Caller::admit);
+            if let Err(refusal) = admitted {
+                return dispatch::refuse(tool, Transport::JsonRpc, refusal)
+                    .map_err(|e| rpc_error(&e));
+            }
             let arguments = arguments(&params).map_err(|e| rpc_error(&e))?;
             dispatch::run(&app, tool, arguments, Transport::JsonRpc)
                 .await
@@ -90,6 +98,11 @@ mod tests {
             Error::NotFound("x".into()),
             Error::unknown("f", "m"),
             Error::Busy,
+            Error::RateLimited {
+                per_second: 1,
+                burst: 1,
+                retry_after_ms: 1,
+            },
             Error::Timeout,
             Error::Upstream("u".into()),
             Error::BudgetExceeded("b".into()),

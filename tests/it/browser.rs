@@ -180,6 +180,10 @@ async fn the_status_page_shows_what_the_api_reports(pool: PgPool) {
     browser.client.clone().close().await.unwrap();
 }
 
+/// The public key the shop page's widget carries (the sidecar also has an agent token the
+/// page never sees).
+const WIDGET_KEY: &str = "pk-shop-widget";
+
 /// A shop page on its own origin that embeds the widget below the fold, counting the page's
 /// fetches; `/products/{id}` is where a card leads.
 async fn shop_page(listener: tokio::net::TcpListener, giftvec: String) {
@@ -191,7 +195,7 @@ const realFetch = window.fetch;
 window.fetch = (...args) => {{ window.__fetches.push(String(args[0])); return realFetch(...args); }};
 </script><script src="{giftvec}/widget/similar.js"></script></head><body>
 <div style="height: 4000px">a long product page</div>
-<giftvec-similar id="w" product-id="fishing-002" limit="4" user-id="widget-shopper"></giftvec-similar>
+<giftvec-similar id="w" product-id="fishing-002" limit="4" user-id="widget-shopper" widget-key="{WIDGET_KEY}"></giftvec-similar>
 </body></html>"#
     );
     let app = axum::Router::new()
@@ -225,6 +229,8 @@ async fn the_widget_loads_when_scrolled_into_view_and_records_clicks(pool: PgPoo
     let shop_origin = format!("http://{}", shop.local_addr().unwrap());
     let settings = ServeSettings {
         widget_origins: vec![shop_origin.clone()],
+        auth_token: Some("agent-only-secret".to_string().into()),
+        widget_key: Some(WIDGET_KEY.to_string().into()),
         ..crate::server::all_tools()
     };
     let server = TestServer::start(pool.clone(), settings).await;
@@ -307,7 +313,8 @@ async fn the_widget_loads_when_scrolled_into_view_and_records_clicks(pool: PgPoo
     let started = Instant::now();
     loop {
         let n: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM events WHERE user_id = 'widget-shopper' AND kind = 'click' AND product_id = $1",
+            // Filed apart from the users agents serve: a browser cannot prove who it is.
+            "SELECT count(*) FROM events WHERE user_id = 'anonymous:widget-shopper' AND kind = 'click' AND product_id = $1",
         )
         .bind(&clicked)
         .fetch_one(&pool)

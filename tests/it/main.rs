@@ -39,4 +39,5 @@ mod trust_boundary;
 mod trust_connections;
 mod trust_input;
 mod trust_privacy;
+mod trust_scopes;
 mod vectors;

@@ -120,6 +120,22 @@ values), "worker" (bool: run the embedding worker in this process).
 - name: GIFTVEC_AUTH_TOKEN
   valueFrom:
     secretKeyRef: {name: {{ $v.secrets.existingSecret }}, key: {{ $v.secrets.authTokenKey }}, optional: {{ $open }}}
+- name: GIFTVEC_OPS_TOKEN
+  valueFrom:
+    secretKeyRef: {name: {{ $v.secrets.existingSecret }}, key: {{ $v.secrets.opsTokenKey }}, optional: true}
+- name: GIFTVEC_WIDGET_KEY
+  valueFrom:
+    secretKeyRef: {name: {{ $v.secrets.existingSecret }}, key: {{ $v.secrets.widgetKeyKey }}, optional: true}
+{{- with $v.sidecar.rateLimits }}
+- name: GIFTVEC_AGENT_CALLS_PER_SEC
+  value: {{ .agentCallsPerSec | quote }}
+- name: GIFTVEC_OPS_CALLS_PER_SEC
+  value: {{ .opsCallsPerSec | quote }}
+- name: GIFTVEC_WIDGET_CALLS_PER_SEC
+  value: {{ .widgetCallsPerSec | quote }}
+{{- end }}
+- name: GIFTVEC_TRUSTED_PROXY_HOPS
+  value: {{ $v.sidecar.trustedProxyHops | quote }}
 {{- if $v.sidecar.allowUnauthenticated }}
 - name: GIFTVEC_ALLOW_UNAUTHENTICATED
   value: "true"

@@ -7,8 +7,11 @@
 // (POST /api/events, when a user id is given) before following the link.
 //
 // Attributes: product-id (required), limit (1-24, default 6), user-id, api-base (default: the
-// origin this script was loaded from), link-template (default "/products/{id}").
-// The shop's origin must be in giftvec's GIFTVEC_WIDGET_ORIGINS (CORS).
+// origin this script was loaded from), link-template (default "/products/{id}"), widget-key
+// (giftvec's GIFTVEC_WIDGET_KEY, a public key that opens only these two routes; sent as a
+// bearer token). The shop's origin must be in giftvec's GIFTVEC_WIDGET_ORIGINS (CORS).
+// Clicks recorded with the widget key are anonymous: giftvec files them under
+// "anonymous:<user-id>", apart from the users its agents serve.
 (() => {
   const scriptOrigin = (() => {
     try {
@@ -57,6 +60,11 @@
       if (this.observer) this.observer.disconnect();
     }
 
+    headers(extra) {
+      const key = this.getAttribute("widget-key");
+      return key ? { ...extra, authorization: `Bearer ${key}` } : extra;
+    }
+
     get apiBase() {
       return (this.getAttribute("api-base") || scriptOrigin).replace(/\/$/, "");
     }
@@ -73,7 +81,7 @@
       this.dataset.state = "loading";
       try {
         const url = `${this.apiBase}/api/products/${encodeURIComponent(id)}/similar?limit=${limit}&in_stock=true`;
-        const response = await fetch(url, { headers: { accept: "application/json" } });
+        const response = await fetch(url, { headers: this.headers({ accept: "application/json" }) });
         if (!response.ok) throw new Error(`HTTP ${response.status}`);
         const body = await response.json();
         this.render(cards, body.results || []);
@@ -120,7 +128,7 @@
       const body = JSON.stringify({ user_id: user, product_id: productId, kind: "click" });
       const sent = fetch(`${this.apiBase}/api/events`, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: this.headers({ "content-type": "application/json" }),
         body,
         keepalive: true,
       }).catch(() => {});
