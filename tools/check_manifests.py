@@ -13,7 +13,8 @@ SECRETS = {"DATABASE_URL", "OPENAI_API_KEY", "GIFTVEC_AUTH_TOKEN", "GIFTVEC_OPS_
            "GIFTVEC_WIDGET_KEY", "GIFTVEC_REDIS_URL"}
 RATES = ("GIFTVEC_AGENT_CALLS_PER_SEC", "GIFTVEC_OPS_CALLS_PER_SEC", "GIFTVEC_WIDGET_CALLS_PER_SEC")
 ALERTS = {
-    "GiftvecSlowToolCalls", "GiftvecHighErrorRate", "GiftvecEmbeddingFailures",
+    "GiftvecSlowToolCalls", "GiftvecHighErrorRate", "GiftvecCallersRateLimited",
+    "GiftvecEmbeddingFailures",
     "GiftvecEmbeddingQueueStale", "GiftvecEmbeddingDeadLetters",
     "GiftvecEmbeddingBudgetNearLimit", "GiftvecEmbeddingCircuitOpen", "GiftvecStorageNearLimit",
 }
