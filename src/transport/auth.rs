@@ -3,7 +3,8 @@
 //! `/metrics` and `/status` (which, once an ops token is set, the agent token no longer
 //! opens); `GIFTVEC_WIDGET_KEY`, a public key a shop's pages carry, opens only the widget's
 //! two routes, similar products and anonymous view and click events. With no agent token
-//! the listener is open (loopback only, see `exposure`). Tokens are compared in constant
+//! the listener is open (loopback only, see `exposure`). A page of a widget origin
+//! (`GIFTVEC_WIDGET_ORIGINS`) gets the widget scope at most, whichever token it sends. Tokens are compared in constant
 //! time; what a request was granted travels with it as [`Granted`] and [`Caller`]
 //! extensions that the MCP, JSON-RPC and REST handlers read.
 
@@ -19,6 +20,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 use subtle::ConstantTimeEq;
 
+use super::boundary::FromWidgetOrigin;
 use super::rate_limit::{Caller, CallerLimits};
 use crate::tools::Toolsets;
 
@@ -159,7 +161,7 @@ pub async fn require_token(
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
-    let Some(granted) = access.grant(presented) else {
+    let Some(mut granted) = access.grant(presented) else {
         let mut response = refusal(
             StatusCode::UNAUTHORIZED,
             "unauthorized",
@@ -172,6 +174,13 @@ pub async fn require_token(
             .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         return response;
     };
+    if request.extensions().get::<FromWidgetOrigin>().is_some() {
+        // A shop page reaches what the widget key opens, whichever token it was given.
+        granted = Granted {
+            scope: Scope::Widget,
+            toolsets: Toolsets::default(),
+        };
+    }
     let path = request.uri().path().to_string();
     if let Some(message) = access.out_of_reach(granted.scope, request.method(), &path) {
         tracing::info!(path, scope = ?granted.scope, "route beyond the token's scope");

@@ -72,14 +72,15 @@ impl Boundary {
             })
     }
 
-    /// Whether a page of `origin` may call `path` on a request whose `Host` is `host`.
-    fn origin_allowed(&self, origin: &str, host: Option<&str>, path: &str) -> bool {
+    /// Whether a page of `origin` may call `path` on a request whose `Host` is `host`, and
+    /// with what.
+    fn origin_allowed(&self, origin: &str, host: Option<&str>, path: &str) -> Reach {
         let origin = origin.trim().trim_end_matches('/').to_ascii_lowercase();
         let Some((scheme, authority)) = origin.split_once("://") else {
-            return false; // "null" (sandboxed frames, files) and anything malformed
+            return Reach::None; // "null" (sandboxed frames, files) and anything malformed
         };
         if !matches!(scheme, "http" | "https") {
-            return false;
+            return Reach::None;
         }
         let name = host_of(authority);
         let listed = |list: &[String]| {
@@ -88,18 +89,24 @@ impl Boundary {
                 allowed == "*" || allowed == origin
             })
         };
-        loopback_name(&name)
+        if loopback_name(&name)
             || name.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
             || host.is_some_and(|h| h.eq_ignore_ascii_case(authority))
             || listed(&self.origins)
-            || (widget_route(path) && listed(&self.widget_origins))
+        {
+            Reach::Every
+        } else if widget_route(path) && listed(&self.widget_origins) {
+            Reach::Widget
+        } else {
+            Reach::None
+        }
     }
 
-    /// Why `request` is refused, if it is.
-    fn refusal(&self, request: &Request) -> Option<String> {
+    /// What `request` may reach: `Err` says why it is refused.
+    fn reach(&self, request: &Request) -> Result<Reach, String> {
         let path = request.uri().path();
         if OPEN.contains(&path) {
-            return None;
+            return Ok(Reach::Every);
         }
         let headers = request.headers();
         let host = headers
@@ -109,40 +116,64 @@ impl Boundary {
         if let Some(host) = host {
             let name = host_of(host);
             if !self.host_allowed(&name) {
-                return Some(format!(
+                return Err(format!(
                     "the Host {:?} is not one this sidecar serves; add it to GIFTVEC_ALLOWED_HOSTS \
                      (loopback names and IP addresses are always served)",
                     crate::error::bounded(&name, 100)
                 ));
             }
         }
-        let origin = headers.get(header::ORIGIN)?;
+        let Some(origin) = headers.get(header::ORIGIN) else {
+            return Ok(Reach::Every);
+        };
         let origin = origin.to_str().unwrap_or("(not text)");
-        if self.origin_allowed(origin, host, path) {
-            return None;
+        match self.origin_allowed(origin, host, path) {
+            Reach::None => {}
+            reach => return Ok(reach),
         }
         let setting = if widget_route(path) {
             "GIFTVEC_WIDGET_ORIGINS (for the widget) or GIFTVEC_ALLOWED_ORIGINS"
         } else {
             "GIFTVEC_ALLOWED_ORIGINS (GIFTVEC_WIDGET_ORIGINS opens only the widget's routes)"
         };
-        Some(format!(
+        Err(format!(
             "pages of the origin {:?} may not call {path}; add it to {setting}",
             crate::error::bounded(origin, 100)
         ))
     }
 }
 
+/// What a request's host and origin let it reach.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reach {
+    /// Whatever its token opens.
+    Every,
+    /// A page of a widget origin: at most what the widget key opens, whatever token it sends.
+    Widget,
+    /// Nothing.
+    None,
+}
+
+/// Marks a request from a page of a widget origin (`GIFTVEC_WIDGET_ORIGINS`): the token
+/// layer grants it the widget scope at most.
+#[derive(Debug, Clone, Copy)]
+pub struct FromWidgetOrigin;
+
 /// Middleware: answers 403 to a request from a host or browser origin the listener does not
 /// serve (WebSocket upgrades included, before they are upgraded).
 pub async fn guard(
     State(boundary): State<Arc<Boundary>>,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Response {
-    match boundary.refusal(&request) {
-        None => next.run(request).await,
-        Some(message) => {
+    match boundary.reach(&request) {
+        Ok(reach) => {
+            if reach == Reach::Widget {
+                request.extensions_mut().insert(FromWidgetOrigin);
+            }
+            next.run(request).await
+        }
+        Err(message) => {
             tracing::info!(path = request.uri().path(), reason = %message, "request refused");
             let body = json!({"error": {"code": "forbidden", "message": message,
                 "retryable": false, "next_step": "Call from an allowed host or origin."}});
@@ -174,7 +205,7 @@ mod tests {
     }
 
     fn allowed(path: &str, host: &str, origin: Option<&str>) -> bool {
-        boundary().refusal(&request(path, host, origin)).is_none()
+        boundary().reach(&request(path, host, origin)).is_ok()
     }
 
     #[test]
@@ -251,9 +282,15 @@ mod tests {
             host,
             Some("https://shop.example.evil")
         ));
+        let widget = boundary().reach(&request("/api/events", host, Some("https://shop.example")));
+        assert_eq!(
+            widget,
+            Ok(Reach::Widget),
+            "a widget page gets the widget scope"
+        );
         let refusal = boundary()
-            .refusal(&request("/rpc", host, Some("http://evil.example")))
-            .unwrap();
+            .reach(&request("/rpc", host, Some("http://evil.example")))
+            .unwrap_err();
         assert!(refusal.contains("GIFTVEC_ALLOWED_ORIGINS"), "{refusal}");
     }
 }

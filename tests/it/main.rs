@@ -14,6 +14,7 @@ mod embed_openai;
 mod events;
 mod fake_openai;
 mod fuzz_openapi;
+
 mod import;
 mod interpret;
 mod mcp_apps;

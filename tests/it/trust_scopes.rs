@@ -304,3 +304,41 @@ async fn every_scope_is_rate_limited_per_caller(pool: PgPool) {
     .await;
     assert!(body["result"].is_object(), "{body}");
 }
+
+#[sqlx::test]
+async fn a_widget_origin_page_gets_the_widget_scope_whatever_it_sends(pool: PgPool) {
+    // An open listener (no tokens): a shop page's requests are still the widget's.
+    let shop = "https://shop.example";
+    let settings = ServeSettings {
+        widget_origins: vec![shop.into()],
+        ..ServeSettings::default()
+    };
+    let server = TestServer::start(pool.clone(), settings).await;
+    let product = a_product(&pool).await;
+    let client = Client::new();
+    let event = |kind: &str| json!({"user_id": "u-1", "product_id": product, "kind": kind});
+    let post = |body: Value| {
+        client
+            .post(server.url("/api/events"))
+            .header("origin", shop)
+            .json(&body)
+    };
+    let (status, body) = send(post(event("purchase"))).await;
+    assert_eq!(
+        (status, &body["error"]["field"]),
+        (StatusCode::BAD_REQUEST, &json!("kind"))
+    );
+    let (status, body) = send(post(event("view")).bearer_auth(OPS)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(events_of(&pool, "anonymous:u-1").await, 1);
+    assert_eq!(events_of(&pool, "u-1").await, 0);
+    // The same event without a page's Origin (the shop's backend, an agent) is the user's.
+    let (status, _) = send(
+        client
+            .post(server.url("/api/events"))
+            .json(&event("purchase")),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(events_of(&pool, "u-1").await, 1);
+}
