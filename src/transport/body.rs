@@ -24,21 +24,32 @@ pub struct BodyLimits {
     pub deadline: Duration,
 }
 
-fn refuse(status: StatusCode, message: String) -> Response {
-    let body = json!({"error": {"code": "invalid_input", "field": "body", "message": message,
-        "retryable": false, "next_step": "Send a smaller request, all at once."}});
+/// The refusal, as the route's clients read errors: a JSON-RPC error object (id null, code
+/// -32600 invalid request, the stable code in `data`) on `/rpc` and `/mcp`, the REST error
+/// body elsewhere.
+fn refuse(path: &str, status: StatusCode, message: String) -> Response {
+    let error = json!({"code": "invalid_input", "field": "body", "message": message,
+        "retryable": false, "next_step": "Send a smaller request, all at once."});
+    let body = if matches!(path, "/rpc" | "/mcp") {
+        json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32600,
+            "message": format!("body: {message}"), "data": error}})
+    } else {
+        json!({ "error": error })
+    };
     (status, Json(body)).into_response()
 }
 
 /// Middleware: reads the body within the limits, then passes the request on.
 pub async fn read(State(limits): State<BodyLimits>, request: Request, next: Next) -> Response {
     let (parts, body) = request.into_parts();
+    let path = parts.uri.path().to_string();
     let limited = Limited::new(body, limits.max_bytes);
     let collected = tokio::time::timeout(limits.deadline, limited.collect()).await;
     let bytes = match collected {
         Ok(Ok(collected)) => collected.to_bytes(),
         Ok(Err(err)) if err.downcast_ref::<LengthLimitError>().is_some() => {
             return refuse(
+                &path,
                 StatusCode::PAYLOAD_TOO_LARGE,
                 format!(
                     "is larger than the limit of {} bytes (GIFTVEC_MAX_BODY_BYTES)",
@@ -47,10 +58,15 @@ pub async fn read(State(limits): State<BodyLimits>, request: Request, next: Next
             );
         }
         Ok(Err(err)) => {
-            return refuse(StatusCode::BAD_REQUEST, format!("could not be read: {err}"));
+            return refuse(
+                &path,
+                StatusCode::BAD_REQUEST,
+                format!("could not be read: {err}"),
+            );
         }
         Err(_) => {
             return refuse(
+                &path,
                 StatusCode::REQUEST_TIMEOUT,
                 format!(
                     "did not arrive within {} s (GIFTVEC_REQUEST_READ_SECS)",

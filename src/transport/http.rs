@@ -200,7 +200,12 @@ pub fn router(app: App, settings: &ServeSettings) -> axum::Router {
         .cloned()
         .collect();
     axum::Router::new()
-        .route_service("/mcp", mcp)
+        .route_service(
+            "/mcp",
+            tower::ServiceBuilder::new()
+                .layer(middleware::from_fn(super::mcp_input::guard))
+                .service(mcp),
+        )
         .route("/rpc", any(rpc_handler))
         .route("/openapi.json", get(|| async { Json(openapi::document()) }))
         .route("/metrics", get(metrics))

@@ -9,6 +9,7 @@ pub mod http;
 mod listener;
 pub mod mcp;
 mod mcp_apps;
+mod mcp_input;
 mod mcp_resources;
 pub mod openapi;
 pub mod rate_limit;

@@ -167,3 +167,12 @@ pub async fn mcp_post(url: &str, body: serde_json::Value) -> reqwest::Response {
         .await
         .unwrap()
 }
+
+/// The last `n` lines of a tool's output, each cut to 400 characters (for failure messages).
+pub fn last_lines(out: &str, n: usize) -> String {
+    let lines: Vec<&str> = out.lines().collect();
+    lines[lines.len().saturating_sub(n)..]
+        .iter()
+        .map(|l| format!("{}\n", l.chars().take(400).collect::<String>()))
+        .collect()
+}

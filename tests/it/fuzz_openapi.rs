@@ -38,15 +38,7 @@ async fn schemathesis_finds_nothing_in_the_openapi_document(pool: PgPool) {
         .filter(|l| l.contains("generated") || l.contains("Tested:") || l.contains("passed"))
         .collect();
     println!("schemathesis: {}", summary.join(" | "));
-    let tail: String = out
-        .lines()
-        .rev()
-        .take(120)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .map(|l| format!("{}\n", l.chars().take(400).collect::<String>()))
-        .collect();
+    let tail = crate::common::last_lines(&out, 120);
     assert!(
         run.status.success(),
         "Schemathesis found failures:\n{tail}\n{}",

@@ -14,7 +14,7 @@ mod embed_openai;
 mod events;
 mod fake_openai;
 mod fuzz_openapi;
-
+mod fuzz_tools;
 mod import;
 mod interpret;
 mod mcp_apps;

@@ -126,6 +126,22 @@ async fn slow_and_oversized_requests_are_cut_off(pool: PgPool) {
             .contains("65536 bytes"),
         "{body}"
     );
+    // On /rpc the same refusal is a JSON-RPC error object, as a JSON-RPC client reads errors.
+    let response = reqwest::Client::new()
+        .post(server.url("/rpc"))
+        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "embed_text",
+                      "params": {"texts": ["a".repeat(100_000)]}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 413);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(
+        (&body["jsonrpc"], &body["error"]["code"]),
+        (&json!("2.0"), &json!(-32600)),
+        "{body}"
+    );
+    assert_eq!(body["error"]["data"]["field"], "body", "{body}");
     // The server still answers.
     let answer = rpc_at(&server.url("/rpc"), "tools.list", json!({})).await;
     assert!(answer["result"]["tools"].is_array());

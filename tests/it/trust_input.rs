@@ -301,3 +301,46 @@ async fn non_finite_rest_numbers_and_forged_cursors_are_named(pool: PgPool) {
         );
     }
 }
+
+#[sqlx::test]
+async fn mcp_requests_rmcp_would_misreport_are_named(pool: PgPool) {
+    let server = TestServer::start(pool, all_tools()).await;
+    // Arguments that are not an object: invalid params naming them (rmcp says "method not found").
+    for arguments in [json!([1, 2]), json!("gift"), json!(42), json!(true)] {
+        let call = json!({"jsonrpc": "2.0", "id": 5, "method": "tools/call",
+                          "params": {"name": "get_product", "arguments": arguments}});
+        let answer: Value = mcp_post(&server.url("/mcp"), call)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(answer["id"], 5, "{answer}");
+        assert_eq!(answer["error"]["code"], -32602, "{answer}");
+        assert_eq!(answer["error"]["data"]["field"], "arguments", "{answer}");
+    }
+    // A body that is not JSON (NaN): a JSON-RPC parse error, not a plain-text 415.
+    let response = reqwest::Client::new()
+        .post(server.url("/mcp"))
+        .header("accept", "application/json, text/event-stream")
+        .header("content-type", "application/json")
+        .body(r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"search_products","arguments":{"query":"tea","limit":NaN}}}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let answer: Value = response.json().await.unwrap();
+    assert_eq!(answer["error"]["code"], -32700, "{answer}");
+    assert!(
+        answer["error"]["message"].as_str().unwrap().contains("NaN"),
+        "{answer}"
+    );
+    // Well-formed calls are untouched.
+    let call = json!({"jsonrpc": "2.0", "id": 6, "method": "tools/call",
+                      "params": {"name": "search_products", "arguments": {"query": "tea", "limit": 2}}});
+    let answer: Value = mcp_post(&server.url("/mcp"), call)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer["result"]["isError"], false, "{answer}");
+}
