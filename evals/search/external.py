@@ -133,6 +133,8 @@ def main():
     ap.add_argument("--requests", required=True)
     ap.add_argument("--name", default="external")
     ap.add_argument("--sweep", action="store_true", help="the fusion grid on the tuning half only")
+    ap.add_argument("--recommend-tuning", action="store_true",
+                    help="recommend_gifts default on the tuning half only (for weight sweeps)")
     args = ap.parse_args()
     rpc = Rpc(args.url)
     products = [json.loads(l) for l in open(args.catalog, encoding="utf-8") if l.strip()]
@@ -145,6 +147,9 @@ def main():
           f"({len(held)} held out, {len(tune)} tuning)\n")
     if args.sweep:
         return sweep(rpc, tune)
+    if args.recommend_tuning:
+        m = run(rpc, tune, recommend(rpc, {}))
+        return print(f"| recommend_gifts default | tuning | {m['p5']:.3f} | {m['ndcg10']:.3f} | {m['mrr']:.3f} |")
     print("| configuration | half | P@5 | nDCG@10 | MRR | zero-result |")
     print("|---|---|---|---|---|---|")
     # What a perfect ranking reaches: P@5 stays below 1 where fewer than 5 products qualify.

@@ -8,7 +8,7 @@ use crate::recommend::RecommendSettings;
 use crate::recommend::experiments;
 use crate::recommend::scoring::ScoreWeights;
 
-const COMPONENTS: [&str; 7] = [
+const COMPONENTS: [&str; 8] = [
     "context",
     "occasion",
     "keyword",
@@ -16,6 +16,7 @@ const COMPONENTS: [&str; 7] = [
     "preference",
     "popularity",
     "budget_fit",
+    "category",
 ];
 
 /// Recommendation settings.
@@ -23,8 +24,8 @@ const COMPONENTS: [&str; 7] = [
 #[command(next_help_heading = "Recommendations")]
 pub struct RecommendArgs {
     /// Weights of the recommendation score's components, `name=weight` comma-separated
-    /// (context, occasion, keyword, recipient, preference, popularity, budget_fit; unlisted
-    /// keep their default 0.45 / 0.05 / 0.15 / 0.30 / 0.40 / 0.05 / 0.05).
+    /// (context, occasion, keyword, recipient, preference, popularity, budget_fit, category;
+    /// unlisted keep their default 0.45 / 0.05 / 0.15 / 0.30 / 0.40 / 0.05 / 0.05 / 0.30).
     #[arg(long, env = "GIFTVEC_RECOMMEND_WEIGHTS", global = true, value_parser = parse_weights)]
     pub recommend_weights: Option<WeightList>,
 
@@ -71,6 +72,7 @@ impl RecommendArgs {
                 "recipient" => w.recipient = *weight,
                 "preference" => w.preference = *weight,
                 "popularity" => w.popularity = *weight,
+                "category" => w.category = *weight,
                 _ => w.budget_fit = *weight,
             }
         }

@@ -90,8 +90,19 @@ pub async fn explain(
             it.exploration,
         ),
         None => {
+            // The vote the ranking would have taken: the request's nearest candidates.
+            let nearest = recommendations::candidates(
+                &app.db,
+                &app.model,
+                &s.query_vector(app, strategy),
+                &req.filters,
+                crate::search::category_vote::VOTERS as u32,
+                app.search.ef_search,
+            )
+            .await?;
+            let votes = signals::votes(&nearest);
             let scored = s
-                .score(app, &req.budget, strategy, vec![item.clone()])
+                .score(app, &req.budget, strategy, vec![item.clone()], &votes)
                 .await?
                 .pop()
                 .expect("one item in, one out");
@@ -203,6 +214,7 @@ fn label(name: &str) -> &'static str {
         scoring::RECIPIENT => "fit with the recipient's profile",
         scoring::PREFERENCE => "closeness to the shopper's past likes",
         scoring::POPULARITY => "popularity with other shoppers",
+        scoring::CATEGORY => "agreement with the kind of product the best matches are",
         _ => "how well the price uses the budget",
     }
 }

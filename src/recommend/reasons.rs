@@ -4,7 +4,8 @@
 //! contributed most, in that order, so a reason never claims what did not rank the product.
 
 use super::scoring::{
-    BUDGET_FIT, Budget, CONTEXT, Components, KEYWORD, OCCASION, POPULARITY, PREFERENCE, RECIPIENT,
+    BUDGET_FIT, Budget, CATEGORY, CONTEXT, Components, KEYWORD, OCCASION, POPULARITY, PREFERENCE,
+    RECIPIENT,
 };
 use crate::store::Product;
 
@@ -129,6 +130,10 @@ pub fn reason(
             PREFERENCE => "like things the shopper liked before".to_string(),
             POPULARITY => "popular with other shoppers".to_string(),
             BUDGET_FIT => "makes good use of the budget".to_string(),
+            CATEGORY => format!(
+                "a {} item, like the closest matches",
+                product.category.to_lowercase()
+            ),
             _ => continue,
         };
         // The two text components can say the same thing: say it once.

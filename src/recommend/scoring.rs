@@ -9,6 +9,7 @@
 //! | `preference` | cosine of the product to the shopper's preference vector | the user has history |
 //! | `popularity` | `1 − exp(−s / popularity_scale)`, `s` = positive event weight on it in the window | always |
 //! | `budget_fit` | how well the price uses the budget, 0..1 (below) | a budget |
+//! | `category` | its category's share of the vote of the 10 nearest candidates (`search::category_vote`) | always |
 //!
 //! `score = Σ wᵢ · valueᵢ / Σ wᵢ` over the components present, so the contributions
 //! `wᵢ · valueᵢ / Σ wᵢ` add up to the score exactly and scores of different requests are on
@@ -37,6 +38,8 @@ pub struct ScoreWeights {
     pub popularity: f64,
     /// Budget fit.
     pub budget_fit: f64,
+    /// Agreement with the categories of the nearest candidates.
+    pub category: f64,
 }
 
 impl Default for ScoreWeights {
@@ -49,6 +52,7 @@ impl Default for ScoreWeights {
             preference: 0.40,
             popularity: 0.05,
             budget_fit: 0.05,
+            category: 0.3,
         }
     }
 }
@@ -64,6 +68,7 @@ impl ScoreWeights {
             PREFERENCE => self.preference,
             POPULARITY => self.popularity,
             BUDGET_FIT => self.budget_fit,
+            CATEGORY => self.category,
             _ => 0.0,
         }
     }
@@ -83,6 +88,8 @@ pub const PREFERENCE: &str = "preference";
 pub const POPULARITY: &str = "popularity";
 /// Budget fit.
 pub const BUDGET_FIT: &str = "budget_fit";
+/// Category vote.
+pub const CATEGORY: &str = "category";
 
 /// Recommendation defaults.
 #[derive(Debug, Clone, PartialEq)]
@@ -160,7 +167,9 @@ pub fn combine(
 ) -> (f64, Components) {
     let used = |name: &str| match strategy {
         Strategy::Personalised => true,
-        Strategy::Similarity => matches!(name, CONTEXT | OCCASION | KEYWORD | RECIPIENT),
+        Strategy::Similarity => {
+            matches!(name, CONTEXT | OCCASION | KEYWORD | RECIPIENT | CATEGORY)
+        }
         Strategy::Popularity => name == POPULARITY,
     };
     let total: f64 = components

@@ -2,7 +2,7 @@
 //! the shopper's taste and history. Shared by `recommend_gifts` and `explain_recommendation`.
 
 use crate::app::App;
-use crate::search::interpret;
+use crate::search::{category_vote, interpret};
 use crate::store::recipients::{self as stored, Recipient};
 use crate::store::recommendations::{self, CandidateFilters, UserHistory, WithVector};
 use crate::store::{self, Embedding};
@@ -52,6 +52,20 @@ pub struct Facts {
     pub positive: f64,
     /// `ts_rank` of the request's words against it (0 when they do not match).
     pub keyword_rank: f64,
+    /// Its category's share of the vote of the nearest candidates (`None`: no vote taken).
+    pub category_share: Option<f64>,
+}
+
+/// Each category's share of the vote of the request's nearest candidates.
+pub type Votes = std::collections::HashMap<String, f64>;
+
+/// The vote of `nearest` (candidates nearest first): the categories of the first
+/// [`category_vote::VOTERS`] by rank.
+pub fn votes(nearest: &[WithVector]) -> Votes {
+    category_vote::shares(nearest.iter().map(|c| c.product.category.as_str()))
+        .into_iter()
+        .map(|(category, share)| (category.to_string(), share))
+        .collect()
 }
 
 /// A candidate with its score and the score's parts.
@@ -287,6 +301,7 @@ impl Signals {
         budget: &Budget,
         strategy: Strategy,
         items: Vec<WithVector>,
+        votes: &Votes,
     ) -> Result<Vec<Scored>> {
         let ids: Vec<String> = items.iter().map(|i| i.product.id.clone()).collect();
         let known = recommendations::facts(
@@ -301,9 +316,12 @@ impl Signals {
             .map(|item| {
                 let (positive, keyword_rank) =
                     known.get(&item.product.id).copied().unwrap_or_default();
+                let category_share = (!votes.is_empty())
+                    .then(|| votes.get(&item.product.category).copied().unwrap_or(0.0));
                 let facts = Facts {
                     positive,
                     keyword_rank,
+                    category_share,
                 };
                 let components =
                     self.components(app, budget, &item.vector, item.product.price, facts);
@@ -355,6 +373,9 @@ impl Signals {
         );
         if let Some(fit) = budget.fit(price) {
             c.insert(scoring::BUDGET_FIT.into(), fit);
+        }
+        if let Some(share) = facts.category_share {
+            c.insert(scoring::CATEGORY.into(), share);
         }
         c
     }

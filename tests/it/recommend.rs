@@ -130,7 +130,7 @@ async fn filters_hold_and_the_ranking_equals_brute_force_scoring(pool: PgPool) {
         .unwrap()
         .into_iter()
         .collect();
-        let mut expected: Vec<(f64, String)> = products
+        let eligible: Vec<_> = products
             .iter()
             .filter(|(id, cat, price, stock, _)| {
                 min.is_none_or(|m| *price >= m)
@@ -140,7 +140,18 @@ async fn filters_hold_and_the_ranking_equals_brute_force_scoring(pool: PgPool) {
                     && !exclude_ids.contains(id)
                     && (!in_stock || *stock)
             })
-            .map(|(id, _, price, _, v)| {
+            .collect();
+        // The category vote: the categories of the 10 eligible products nearest the request.
+        let mut nearest: Vec<(f64, &String, &String)> = eligible
+            .iter()
+            .map(|(id, cat, _, _, v)| (cosine_distance(q.as_slice(), v), id, cat))
+            .collect();
+        nearest.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(b.1)));
+        let votes =
+            giftvec::search::category_vote::shares(nearest.iter().map(|(_, _, cat)| cat.as_str()));
+        let mut expected: Vec<(f64, String)> = eligible
+            .iter()
+            .map(|(id, cat, price, _, v)| {
                 let c: scoring::Components = [
                     (
                         "context".to_string(),
@@ -152,6 +163,10 @@ async fn filters_hold_and_the_ranking_equals_brute_force_scoring(pool: PgPool) {
                         scoring::keyword(ranks.get(id).copied().unwrap_or(0.0)),
                     ),
                     ("budget_fit".to_string(), budget.fit(*price).unwrap()),
+                    (
+                        "category".to_string(),
+                        votes.get(cat.as_str()).copied().unwrap_or(0.0),
+                    ),
                 ]
                 .into();
                 let (score, _) = scoring::combine(
