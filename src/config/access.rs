@@ -16,11 +16,13 @@ pub struct AccessArgs {
 
     /// Tool calls (and REST requests) per second one agent caller may make, in bursts of
     /// twice that; 0: unlimited. A caller is a token's scope and the address it calls from.
-    #[arg(long, env = "GIFTVEC_AGENT_CALLS_PER_SEC", default_value_t = 500)]
+    /// An agent makes a few calls per conversation turn: the default stops a runaway loop or
+    /// script, never a conversation.
+    #[arg(long, env = "GIFTVEC_AGENT_CALLS_PER_SEC", default_value_t = 1000)]
     pub agent_calls_per_sec: u32,
 
     /// Calls per second one ops-token caller may make (bursts of twice that); 0: unlimited.
-    #[arg(long, env = "GIFTVEC_OPS_CALLS_PER_SEC", default_value_t = 500)]
+    #[arg(long, env = "GIFTVEC_OPS_CALLS_PER_SEC", default_value_t = 1000)]
     pub ops_calls_per_sec: u32,
 
     /// Requests per second one shopper's browser may make with the widget key (bursts of
