@@ -131,7 +131,7 @@ pub fn reason(
             POPULARITY => "popular with other shoppers".to_string(),
             BUDGET_FIT => "makes good use of the budget".to_string(),
             CATEGORY => format!(
-                "a {} item, like the closest matches",
+                "in the {} category, like the closest matches",
                 product.category.to_lowercase()
             ),
             _ => continue,
@@ -230,6 +230,24 @@ mod tests {
         assert_eq!(
             why,
             "Fits Dad's interest in jazz; suits the occasion (birthday)."
+        );
+    }
+
+    #[test]
+    fn names_the_category_the_closest_matches_share() {
+        let p = product("Trail Lantern", &[], "Bright and light.");
+        let why = reason(
+            &parts(&[(CATEGORY, 0.3), (CONTEXT, 0.2)]),
+            &p,
+            &Budget::default(),
+            &Asked {
+                words: Some("camping trip"),
+                ..Asked::default()
+            },
+        );
+        assert_eq!(
+            why,
+            "In the outdoors category, like the closest matches; close to what was described."
         );
     }
 
