@@ -20,7 +20,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 use subtle::ConstantTimeEq;
 
-use super::boundary::FromWidgetOrigin;
+use super::boundary::{FromWidgetOrigin, widget_route};
 use super::rate_limit::{Caller, CallerLimits};
 use crate::tools::Toolsets;
 
@@ -104,18 +104,6 @@ impl Access {
     }
 }
 
-/// The routes the widget key opens.
-pub fn widget_route(method: &Method, path: &str) -> bool {
-    match *method {
-        Method::POST => path == "/api/events",
-        Method::GET => path
-            .strip_prefix("/api/products/")
-            .and_then(|rest| rest.strip_suffix("/similar"))
-            .is_some_and(|id| !id.is_empty() && !id.contains('/')),
-        _ => false,
-    }
-}
-
 /// The client's address: the connection's, or with `proxy_hops` trusted proxies in front,
 /// the `X-Forwarded-For` entry the farthest of them added (entries further left are the
 /// client's to write, so they are not trusted).
@@ -142,7 +130,8 @@ fn client_address(request: &Request, proxy_hops: usize) -> Option<IpAddr> {
         .or(peer)
 }
 
-fn refusal(status: StatusCode, code: &str, message: &str, next_step: &str) -> Response {
+/// A refusal before any tool runs (401, 403): the error body every route answers with.
+pub(super) fn refusal(status: StatusCode, code: &str, message: &str, next_step: &str) -> Response {
     let body = json!({"error": {"code": code, "message": message, "retryable": false,
         "next_step": next_step}});
     (status, Json(body)).into_response()

@@ -14,12 +14,10 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use axum::Json;
 use axum::extract::{Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use axum::response::Response;
 
 /// The hosts and origins a listener serves.
 #[derive(Debug, Clone, Default)]
@@ -35,12 +33,17 @@ pub struct Boundary {
 /// Routes no check applies to: the probes (they reveal nothing) and the widget script.
 const OPEN: &[&str] = &["/healthz", "/readyz", "/widget/similar.js"];
 
-/// Whether `path` is one the widget calls: similar products and event recording.
-fn widget_route(path: &str) -> bool {
-    path == "/api/events"
-        || path
+/// Whether `method path` is one the widget calls: `GET /api/products/{id}/similar` and
+/// `POST /api/events` (what widget origins and the widget key reach).
+pub fn widget_route(method: &Method, path: &str) -> bool {
+    match *method {
+        Method::POST => path == "/api/events",
+        Method::GET => path
             .strip_prefix("/api/products/")
-            .is_some_and(|rest| rest.ends_with("/similar"))
+            .and_then(|rest| rest.strip_suffix("/similar"))
+            .is_some_and(|id| !id.is_empty() && !id.contains('/')),
+        _ => false,
+    }
 }
 
 /// The host part of a `Host` value or an origin's authority, lower-cased, without port or
@@ -74,7 +77,7 @@ impl Boundary {
 
     /// Whether a page of `origin` may call `path` on a request whose `Host` is `host`, and
     /// with what.
-    fn origin_allowed(&self, origin: &str, host: Option<&str>, path: &str) -> Reach {
+    fn origin_allowed(&self, origin: &str, host: Option<&str>, widget: bool) -> Reach {
         let origin = origin.trim().trim_end_matches('/').to_ascii_lowercase();
         let Some((scheme, authority)) = origin.split_once("://") else {
             return Reach::None; // "null" (sandboxed frames, files) and anything malformed
@@ -95,7 +98,7 @@ impl Boundary {
             || listed(&self.origins)
         {
             Reach::Every
-        } else if widget_route(path) && listed(&self.widget_origins) {
+        } else if widget && listed(&self.widget_origins) {
             Reach::Widget
         } else {
             Reach::None
@@ -127,11 +130,12 @@ impl Boundary {
             return Ok(Reach::Every);
         };
         let origin = origin.to_str().unwrap_or("(not text)");
-        match self.origin_allowed(origin, host, path) {
+        let widget = widget_route(request.method(), path);
+        match self.origin_allowed(origin, host, widget) {
             Reach::None => {}
             reach => return Ok(reach),
         }
-        let setting = if widget_route(path) {
+        let setting = if widget {
             "GIFTVEC_WIDGET_ORIGINS (for the widget) or GIFTVEC_ALLOWED_ORIGINS"
         } else {
             "GIFTVEC_ALLOWED_ORIGINS (GIFTVEC_WIDGET_ORIGINS opens only the widget's routes)"
@@ -175,9 +179,12 @@ pub async fn guard(
         }
         Err(message) => {
             tracing::info!(path = request.uri().path(), reason = %message, "request refused");
-            let body = json!({"error": {"code": "forbidden", "message": message,
-                "retryable": false, "next_step": "Call from an allowed host or origin."}});
-            (StatusCode::FORBIDDEN, Json(body)).into_response()
+            super::auth::refusal(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                &message,
+                "Call from an allowed host or origin.",
+            )
         }
     }
 }
@@ -189,7 +196,16 @@ mod tests {
     use super::*;
 
     fn request(path: &str, host: &str, origin: Option<&str>) -> Request {
-        let mut builder = Request::builder().uri(path).header(header::HOST, host);
+        // Events are posted; every other route here is read.
+        let method = if path == "/api/events" {
+            Method::POST
+        } else {
+            Method::GET
+        };
+        let mut builder = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::HOST, host);
         if let Some(origin) = origin {
             builder = builder.header(header::ORIGIN, origin);
         }

@@ -13,14 +13,14 @@ use axum::response::{IntoResponse, Response};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 
-fn error(status: StatusCode, id: Value, code: i64, message: &str, field: Option<&str>) -> Response {
-    let mut data = json!({"code": "invalid_input", "retryable": false,
-        "next_step": "Send a JSON-RPC request whose params follow the method's schema."});
-    if let Some(field) = field {
-        data["field"] = field.into();
-    }
+use super::rpc::rpc_code;
+use crate::Error;
+
+/// `err` as a JSON-RPC error answer to `id`: its message, and in `data` the stable code,
+/// field, retry advice and next step every giftvec error carries.
+fn error(status: StatusCode, id: Value, code: i64, err: &Error) -> Response {
     let body = json!({"jsonrpc": "2.0", "id": id,
-        "error": {"code": code, "message": message, "data": data}});
+        "error": {"code": code, "message": err.public_message(), "data": err.to_body()}});
     (status, Json(body)).into_response()
 }
 
@@ -45,16 +45,11 @@ fn refusal(body: &[u8]) -> Option<Response> {
     let message: Value = match serde_json::from_slice(body) {
         Ok(message) => message,
         Err(err) => {
-            let text = format!(
-                "the body is not JSON ({err}); numbers must be finite (no NaN or Infinity)"
+            let err = Error::invalid(
+                "body",
+                format!("is not JSON ({err}); numbers must be finite (no NaN or Infinity)"),
             );
-            return Some(error(
-                StatusCode::BAD_REQUEST,
-                Value::Null,
-                -32700,
-                &text,
-                None,
-            ));
+            return Some(error(StatusCode::BAD_REQUEST, Value::Null, -32700, &err));
         }
     };
     if message.get("method").and_then(Value::as_str) != Some("tools/call") {
@@ -65,14 +60,11 @@ fn refusal(body: &[u8]) -> Option<Response> {
         return None;
     }
     let id = message.get("id").cloned().unwrap_or(Value::Null);
-    Some(error(
-        StatusCode::OK,
-        id,
-        -32602,
-        "arguments: must be an object of named arguments (the tool's input), not an array or \
-         a single value",
-        Some("arguments"),
-    ))
+    let err = Error::invalid(
+        "arguments",
+        "must be an object of named arguments (the tool's input), not an array or a single value",
+    );
+    Some(error(StatusCode::OK, id, i64::from(rpc_code(&err)), &err))
 }
 
 #[cfg(test)]
