@@ -429,11 +429,20 @@ async fn migrate_command(pool: &sqlx::PgPool, args: &MigrateArgs) -> Result<Exit
 }
 
 async fn import_command(pool: &sqlx::PgPool, args: &ImportArgs) -> Result<ExitCode> {
+    let mut map = match &args.map {
+        Some(spec) => catalog::FieldMap::parse(spec, "--map")?,
+        None => catalog::FieldMap::default(),
+    };
+    if let Some(path) = &args.map_file {
+        map = map.merged(catalog::FieldMap::from_file(path)?);
+    }
     let options = ImportOptions {
         format: args.format,
         batch_size: usize::from(args.batch_size),
         default_currency: args.default_currency.to_ascii_uppercase(),
         progress: std::io::stderr().is_terminal(),
+        map,
+        prune: args.prune,
     };
     if !(options.default_currency.len() == 3
         && options
@@ -446,25 +455,64 @@ async fn import_command(pool: &sqlx::PgPool, args: &ImportArgs) -> Result<ExitCo
             "must be a three-letter ISO 4217 code such as USD",
         ));
     }
+    let added = crate::store::embeddings::add_text_attributes(pool, &args.text_attribute).await?;
+    if !added.is_empty() {
+        println!("embedded text now includes: {}", added.join(", "));
+    }
     let report = catalog::import_file(pool, &args.file, &options).await?;
     for error in &report.errors {
         eprintln!("{error}");
     }
+    for skip in &report.skipped {
+        eprintln!("line {}: {} skipped: {}", skip.line, skip.id, skip.reason);
+    }
     let c = report.counts;
     println!(
-        "{}: {} rows read; {} inserted, {} updated, {} unchanged, {} rejected",
+        "{} ({}): {} rows read; {} inserted, {} updated, {} unchanged, {} rejected, {} skipped",
         args.file.display(),
+        report.format,
         report.rows,
         c.inserted,
         c.updated,
         c.unchanged,
-        report.errors.len()
+        report.errors.len(),
+        report.skipped.len()
     );
+    print_absent(&report, args.prune);
     Ok(if report.errors.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(EXIT_ROWS_REJECTED)
     })
+}
+
+/// What a full feed no longer lists: removed (`--prune`), or only named.
+fn print_absent(report: &catalog::ImportReport, prune: bool) {
+    let absent = &report.absent;
+    if absent.is_empty() {
+        return;
+    }
+    let sample = absent
+        .iter()
+        .take(10)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    let more = if absent.len() > 10 { ", …" } else { "" };
+    match (&report.prune_refused, prune) {
+        (_, false) => println!(
+            "{} stored products are not in this file ({sample}{more}); if the file is the whole \
+             catalog, import it again with --prune to remove them",
+            absent.len()
+        ),
+        (Some(reason), true) => {
+            println!("--prune removed nothing: {reason}")
+        }
+        (None, true) => println!(
+            "removed {} products the file no longer lists ({sample}{more})",
+            report.pruned
+        ),
+    }
 }
 
 /// `giftvec doctor`: every check, one line each; exit 1 when one fails.

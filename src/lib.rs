@@ -20,7 +20,8 @@
 //!   [`store::VectorSearchResult`].
 //! - [`tools`]: the tool catalog — one file per tool (input, output, `call`).
 //! - [`transport`]: MCP (rmcp), JSON-RPC (jsonrpsee), HTTP (axum: REST, OpenAPI, probes).
-//! - [`catalog`]: catalog files (JSON Lines, CSV): parsing, validation, bulk import.
+//! - [`catalog`]: catalog files (giftvec's JSON Lines and CSV, Merchant Center, Shopify and
+//!   WooCommerce feeds): format detection, field mapping, validation, bulk import, pruning.
 //! - [`commands`]: what each `giftvec` subcommand does (`main` stays thin).
 //!
 //! The dependency rule: domain code never imports a transport.

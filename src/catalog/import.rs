@@ -1,14 +1,20 @@
-//! Bulk import of a catalog file: stream, validate, upsert in batches, report.
+//! Bulk import of a catalog file: detect its format, stream its products, validate, upsert
+//! in batches, report (and with `prune`, remove what a full feed no longer lists).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use sqlx::PgPool;
+use tokio::task::JoinSet;
 
-use super::parse::{Format, RawRow, csv_rows, jsonl_rows};
+use super::feeds::{self, Entry};
+use super::format::{Format, detect};
+use super::mapping::FieldMap;
+use super::read::entries;
 use super::validate::validate;
 use crate::store::{NewProduct, UpsertCounts, products};
 use crate::{Error, Result};
@@ -16,7 +22,7 @@ use crate::{Error, Result};
 /// How to import.
 #[derive(Debug, Clone)]
 pub struct ImportOptions {
-    /// File format; `None` guesses from the extension.
+    /// File format; `None` tells it from the file's first bytes.
     pub format: Option<Format>,
     /// Rows per upsert statement.
     pub batch_size: usize,
@@ -24,6 +30,10 @@ pub struct ImportOptions {
     pub default_currency: String,
     /// Draw a progress bar (only shown when stderr is a terminal).
     pub progress: bool,
+    /// Columns renamed to giftvec's fields before rows are read.
+    pub map: FieldMap,
+    /// Remove stored products the file does not list (the file is the full catalog).
+    pub prune: bool,
 }
 
 impl Default for ImportOptions {
@@ -33,6 +43,8 @@ impl Default for ImportOptions {
             batch_size: 500,
             default_currency: "USD".into(),
             progress: false,
+            map: FieldMap::default(),
+            prune: false,
         }
     }
 }
@@ -57,15 +69,37 @@ impl std::fmt::Display for RowError {
     }
 }
 
+/// A product the file lists but does not offer for sale (a draft), left out on purpose.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Skip {
+    /// Line the product starts on.
+    pub line: u64,
+    /// Its id.
+    pub id: String,
+    /// Why it was left out.
+    pub reason: String,
+}
+
 /// What an import did.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ImportReport {
-    /// Rows read (good and bad).
+    /// The format the file was read as (`--format` names).
+    pub format: &'static str,
+    /// Products read (good and bad; a Shopify product or WooCommerce variable product
+    /// counts once, however many rows it spans).
     pub rows: u64,
     /// Written rows by outcome.
     pub counts: UpsertCounts,
     /// Rows skipped, in file order.
     pub errors: Vec<RowError>,
+    /// Products left out on purpose (drafts, unpublished), in file order.
+    pub skipped: Vec<Skip>,
+    /// Stored products the file does not list, in id order (removed when `pruned` says so).
+    pub absent: Vec<String>,
+    /// How many of `absent` were removed (`prune`).
+    pub pruned: u64,
+    /// Why `prune` removed nothing although it was asked to.
+    pub prune_refused: Option<String>,
 }
 
 /// Imports `path` into the products table.
@@ -79,15 +113,18 @@ pub async fn import_file(
         .map_err(|err| Error::invalid("file", format!("cannot open {}: {err}", path.display())))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     let bar = progress_bar(options.progress, size);
-    let reader = bar.wrap_read(file);
-    let rows: Box<dyn Iterator<Item = RawRow>> =
-        match options.format.unwrap_or_else(|| Format::from_path(path)) {
-            Format::Jsonl => Box::new(jsonl_rows(reader)),
-            Format::Csv => Box::new(csv_rows(reader).map_err(|e| Error::invalid("file", e))?),
-        };
+    let mut reader = BufReader::with_capacity(64 * 1024, bar.wrap_read(file));
+    let head = reader
+        .fill_buf()
+        .map_err(|err| Error::invalid("file", format!("cannot read {}: {err}", path.display())))?
+        .to_vec();
+    let (format, layout) =
+        detect(path, &head, options.format).map_err(|e| Error::invalid("--format", e))?;
+    let entries = entries(format, layout, reader, &options.map)?;
     let mut importer = Importer::new(pool, options);
-    for (line, row) in rows {
-        importer.add(line, row).await?;
+    importer.report.format = format.name();
+    for (line, entry) in entries {
+        importer.add(line, entry).await?;
         let report = &importer.report;
         bar.set_message(format!(
             "{} rows, {} rejected",
@@ -95,10 +132,11 @@ pub async fn import_file(
             report.errors.len()
         ));
     }
-    importer.flush().await?;
+    importer.finish().await?;
     // Each batch appended keyword-statistics deltas; fold them now rather than leave it to a
     // worker's next idle moment.
     crate::store::bm25::compact(pool).await?;
+    importer.absent_and_prune().await?;
     bar.finish_and_clear();
     Ok(importer.report)
 }
@@ -123,8 +161,21 @@ struct Importer<'a> {
     options: &'a ImportOptions,
     batch: Vec<(u64, NewProduct)>,
     first_line_of: HashMap<String, u64>,
+    /// Ids of rows that were rejected: their stored products are not "absent".
+    rejected_ids: HashSet<String>,
+    /// Rejected rows whose id could not be read.
+    anonymous_rejects: u64,
+    /// Batches being written.
+    writing: JoinSet<Written>,
     report: ImportReport,
 }
+
+/// A batch (products with their lines) and what writing it did.
+type Written = (Vec<(u64, NewProduct)>, Result<UpsertCounts>);
+
+/// Batches written at once: the database's share of an import (parsing the text into
+/// keyword postings, index inserts) is most of its cost, and two backends use two cores.
+const IN_FLIGHT: usize = 2;
 
 impl<'a> Importer<'a> {
     fn new(pool: &'a PgPool, options: &'a ImportOptions) -> Self {
@@ -133,20 +184,33 @@ impl<'a> Importer<'a> {
             options,
             batch: Vec::with_capacity(options.batch_size),
             first_line_of: HashMap::new(),
+            rejected_ids: HashSet::new(),
+            anonymous_rejects: 0,
+            writing: JoinSet::new(),
             report: ImportReport::default(),
         }
     }
 
-    async fn add(&mut self, line: u64, row: super::parse::RawRecord) -> Result<()> {
+    async fn add(&mut self, line: u64, entry: Entry) -> Result<()> {
         self.report.rows += 1;
-        let product = row.map_err(|reason| (None, reason)).and_then(|map| {
-            validate(map, &self.options.default_currency)
-                .map_err(|(field, reason)| (Some(field.to_string()), reason))
-        });
-        let product = match product {
+        let record = match entry {
+            Entry::Record(record) => record,
+            Entry::Fault { field, reason, id } => {
+                self.note_rejected(id);
+                self.reject(line, field.map(String::from), reason);
+                return Ok(());
+            }
+            Entry::Skipped { id, reason } => {
+                self.report.skipped.push(Skip { line, id, reason });
+                return Ok(());
+            }
+        };
+        let id = feeds::text(&record, "id");
+        let product = match validate(record, &self.options.default_currency) {
             Ok(product) => product,
             Err((field, reason)) => {
-                self.reject(line, field, reason);
+                self.note_rejected(id);
+                self.reject(line, Some(field.to_string()), reason);
                 return Ok(());
             }
         };
@@ -163,6 +227,42 @@ impl<'a> Importer<'a> {
         Ok(())
     }
 
+    fn note_rejected(&mut self, id: Option<String>) {
+        match id {
+            Some(id) => {
+                self.rejected_ids.insert(id);
+            }
+            None => self.anonymous_rejects += 1,
+        }
+    }
+
+    /// Which stored products the file does not list; with `prune`, removes them, unless the
+    /// file's list may be incomplete (a row whose id could not be read) or empty.
+    async fn absent_and_prune(&mut self) -> Result<()> {
+        let mut listed: Vec<String> = self.first_line_of.keys().cloned().collect();
+        listed.extend(self.rejected_ids.iter().cloned());
+        self.report.absent = products::ids_absent_from(self.pool, &listed).await?;
+        if !self.options.prune || self.report.absent.is_empty() {
+            return Ok(());
+        }
+        let refused = if self.anonymous_rejects > 0 {
+            Some(format!(
+                "{} rejected rows have no readable id, so the file's list of products is not \
+                 known in full; fix them and import again",
+                self.anonymous_rejects
+            ))
+        } else if self.first_line_of.is_empty() {
+            Some("the file imported no product; pruning would empty the catalog".to_string())
+        } else {
+            None
+        };
+        match refused {
+            Some(reason) => self.report.prune_refused = Some(reason),
+            None => self.report.pruned = products::delete(self.pool, &self.report.absent).await?,
+        }
+        Ok(())
+    }
+
     fn reject(&mut self, line: u64, field: Option<String>, reason: String) {
         tracing::debug!(line, field = field.as_deref(), %reason, "row rejected");
         self.report.errors.push(RowError {
@@ -172,21 +272,49 @@ impl<'a> Importer<'a> {
         });
     }
 
-    /// Writes the batch in one statement; if the database refuses it, writes row by row so
-    /// that only the offending rows are reported and the rest still land.
+    /// Sends the batch to the database in one statement, on its own connection, while the
+    /// file reading goes on; at most [`IN_FLIGHT`] batches are written at once.
     async fn flush(&mut self) -> Result<()> {
         let batch = std::mem::take(&mut self.batch);
-        if batch.is_empty() {
-            return Ok(());
+        if !batch.is_empty() {
+            if self.writing.len() >= IN_FLIGHT {
+                self.settle_one().await?;
+            }
+            let pool = self.pool.clone();
+            self.writing.spawn(async move {
+                let products: Vec<NewProduct> = batch.iter().map(|(_, p)| p.clone()).collect();
+                let result = products::upsert_batch(&pool, &products).await;
+                (batch, result)
+            });
         }
-        let products: Vec<NewProduct> = batch.iter().map(|(_, p)| p.clone()).collect();
-        match products::upsert_batch(self.pool, &products).await {
+        Ok(())
+    }
+
+    /// Waits for every batch still being written.
+    async fn finish(&mut self) -> Result<()> {
+        self.flush().await?;
+        while !self.writing.is_empty() {
+            self.settle_one().await?;
+        }
+        self.report.errors.sort_by_key(|e| e.line);
+        Ok(())
+    }
+
+    /// Takes one written batch's outcome; a batch the database refused is written again row
+    /// by row, so that only the offending rows are reported and the rest still land.
+    async fn settle_one(&mut self) -> Result<()> {
+        let Some(joined) = self.writing.join_next().await else {
+            return Ok(());
+        };
+        let (batch, result) = joined.map_err(|err| Error::Internal(Box::new(err)))?;
+        match result {
             Ok(counts) => self.report.counts += counts,
             Err(Error::InvalidInput { .. }) => {
                 for (line, product) in batch {
                     match products::upsert_batch(self.pool, std::slice::from_ref(&product)).await {
                         Ok(counts) => self.report.counts += counts,
                         Err(Error::InvalidInput { message, .. }) => {
+                            self.note_rejected(Some(product.id.clone()));
                             self.reject(line, None, message)
                         }
                         Err(other) => return Err(other),
@@ -195,7 +323,6 @@ impl<'a> Importer<'a> {
             }
             Err(other) => return Err(other),
         }
-        self.report.errors.sort_by_key(|e| e.line);
         Ok(())
     }
 }

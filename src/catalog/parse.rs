@@ -1,29 +1,10 @@
 //! Reading catalog files into loosely typed records (a JSON object per row), with the line
 //! number each came from. Type checks happen in `validate`.
 
-use std::io::{BufRead, BufReader, Read};
-use std::path::Path;
-
 use serde_json::{Map, Value};
+use std::io::{BufRead, BufReader, Read};
 
-/// Catalog file format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    /// One JSON object per line.
-    Jsonl,
-    /// Comma-separated with a header row.
-    Csv,
-}
-
-impl Format {
-    /// Guesses the format from the file name (`.csv` → CSV, anything else JSON Lines).
-    pub fn from_path(path: &Path) -> Self {
-        match path.extension().and_then(|e| e.to_str()) {
-            Some(ext) if ext.eq_ignore_ascii_case("csv") => Format::Csv,
-            _ => Format::Jsonl,
-        }
-    }
-}
+use super::format::normalise_name;
 
 /// A row's fields, or why it could not be read.
 pub(crate) type RawRecord = Result<Map<String, Value>, String>;
@@ -67,20 +48,26 @@ pub(crate) fn jsonl_rows<R: Read>(reader: R) -> impl Iterator<Item = RawRow> {
     })
 }
 
-/// Reads CSV with a header row; every cell becomes a JSON string (empty cells are left out).
-pub(crate) fn csv_rows<R: Read>(reader: R) -> Result<impl Iterator<Item = RawRow>, String> {
+/// A delimited file's header names and its rows.
+pub(crate) type Delimited = (Vec<String>, Box<dyn Iterator<Item = RawRow>>);
+
+/// Reads CSV (or TSV: `delimiter`) with a header row; every cell becomes a JSON string (empty
+/// cells are left out), keyed by the header name lower-cased and without a `g:` prefix.
+pub(crate) fn csv_rows<R: Read + 'static>(reader: R, delimiter: u8) -> Result<Delimited, String> {
     let mut csv = csv::ReaderBuilder::new()
         .flexible(true)
+        .delimiter(delimiter)
         .trim(csv::Trim::All)
         .from_reader(reader);
     let headers: Vec<String> = csv
         .byte_headers()
-        .map_err(|err| format!("cannot read the CSV header: {err}"))?
+        .map_err(|err| format!("cannot read the header row: {err}"))?
         .iter()
-        .map(|h| String::from_utf8_lossy(h).trim().to_ascii_lowercase())
+        .map(|h| normalise_name(&String::from_utf8_lossy(h)))
         .collect();
+    let names = headers.clone();
     let mut records = csv.into_byte_records();
-    Ok(std::iter::from_fn(move || {
+    let rows = std::iter::from_fn(move || {
         let record = records.next()?;
         Some(match record {
             Err(err) => {
@@ -92,7 +79,8 @@ pub(crate) fn csv_rows<R: Read>(reader: R) -> Result<impl Iterator<Item = RawRow
                 (line, csv_record(&headers, &record))
             }
         })
-    }))
+    });
+    Ok((names, Box::new(rows)))
 }
 
 fn csv_record(headers: &[String], record: &csv::ByteRecord) -> Result<Map<String, Value>, String> {
@@ -138,7 +126,9 @@ mod tests {
     #[test]
     fn csv_maps_headers_and_flags_bad_rows() {
         let input = b"id,Title,price\na,Mug,12\nb,\xff,3\nc,only two\n";
-        let rows: Vec<_> = csv_rows(&input[..]).unwrap().collect();
+        let (header, rows) = csv_rows(&input[..], b',').unwrap();
+        assert_eq!(header, ["id", "title", "price"]);
+        let rows: Vec<_> = rows.collect();
         assert_eq!(rows.len(), 3);
         assert_eq!(rows[0].0, 2);
         assert_eq!(rows[0].1.as_ref().unwrap()["title"], "Mug");

@@ -4,6 +4,7 @@
 
 use serde_json::{Map, Value};
 
+use super::values::{availability, money};
 use crate::store::NewProduct;
 
 /// Size limits for product fields (in characters unless noted).
@@ -29,7 +30,8 @@ impl Limits {
     pub const MAX_PRICE: f64 = 9_999_999_999.99;
 }
 
-const KNOWN: [&str; 10] = [
+/// giftvec's own product fields; any other field of a record is an attribute.
+pub(crate) const KNOWN: [&str; 10] = [
     "id",
     "sku",
     "title",
@@ -57,8 +59,8 @@ pub fn validate(
     let description =
         optional_text(&mut record, "description", Limits::DESCRIPTION)?.unwrap_or_default();
     let tags = tags(record.remove("tags"))?;
-    let price = price(record.remove("price"))?;
-    let currency = currency(record.remove("currency"), default_currency)?;
+    let (price, price_currency) = price(record.remove("price"))?;
+    let currency = currency(record.remove("currency"), price_currency, default_currency)?;
     let in_stock = in_stock(record.remove("in_stock"))?;
     let attributes = attributes(record)?;
     Ok(NewProduct {
@@ -153,27 +155,53 @@ fn tags(value: Option<Value>) -> Result<Vec<String>, FieldError> {
     Ok(tags)
 }
 
-fn price(value: Option<Value>) -> Result<f64, FieldError> {
-    let price = match value {
-        Some(Value::Number(n)) => n.as_f64(),
-        Some(Value::String(s)) => s.trim().parse::<f64>().ok(),
+/// The price, and the currency its text names (`"34.00 USD"`), if it names one.
+fn price(value: Option<Value>) -> Result<(f64, Option<String>), FieldError> {
+    let (price, code) = match value {
+        Some(Value::Number(n)) => (n.as_f64(), None),
+        Some(Value::String(s)) => match s.trim().parse::<f64>() {
+            Ok(number) => (Some(number), None),
+            Err(_) => match money(&s) {
+                Some(m) => (Some(m.amount), m.currency),
+                None => (None, None),
+            },
+        },
         None | Some(Value::Null) => return Err(("price", "is required".into())),
         Some(other) => return Err(("price", format!("must be a number, got {}", kind(&other)))),
-    }
-    .ok_or_else(|| ("price", "must be a number such as 24.99".to_string()))?;
+    };
+    let price = price.ok_or_else(|| {
+        (
+            "price",
+            "must be a number such as 24.99 (or a price such as \"24.99 USD\")".to_string(),
+        )
+    })?;
     if !price.is_finite() || !(0.0..=Limits::MAX_PRICE).contains(&price) {
         return Err((
             "price",
             format!("must be between 0 and {}, got {price}", Limits::MAX_PRICE),
         ));
     }
-    Ok((price * 100.0).round() / 100.0)
+    Ok(((price * 100.0).round() / 100.0, code))
 }
 
-fn currency(value: Option<Value>, default: &str) -> Result<String, FieldError> {
-    let code = match text(value.unwrap_or(Value::Null), "currency", 3)? {
-        Some(code) => code.to_ascii_uppercase(),
-        None => return Ok(default.to_string()),
+fn currency(
+    value: Option<Value>,
+    from_price: Option<String>,
+    default: &str,
+) -> Result<String, FieldError> {
+    let code = match (
+        text(value.unwrap_or(Value::Null), "currency", 3)?,
+        from_price,
+    ) {
+        (Some(code), Some(priced)) if !code.eq_ignore_ascii_case(&priced) => {
+            return Err((
+                "currency",
+                format!("is {code} but the price is written in {priced}"),
+            ));
+        }
+        (Some(code), _) => code.to_ascii_uppercase(),
+        (None, Some(priced)) => priced,
+        (None, None) => return Ok(default.to_string()),
     };
     if code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase()) {
         Ok(code)
@@ -194,7 +222,12 @@ fn in_stock(value: Option<Value>) -> Result<bool, FieldError> {
         Some(Value::String(s)) => match s.trim().to_ascii_lowercase().as_str() {
             "true" | "yes" | "1" | "y" => Ok(true),
             "false" | "no" | "0" | "n" => Ok(false),
-            _ => Err(("in_stock", format!("must be true or false, got {s:?}"))),
+            word => availability(word).ok_or_else(|| {
+                (
+                    "in_stock",
+                    format!("must be true or false (or in stock / out of stock), got {s:?}"),
+                )
+            }),
         },
         Some(other) => Err((
             "in_stock",
@@ -296,6 +329,21 @@ mod tests {
             long.1
         );
         assert_eq!(with("price", json!(-1)).0, "price");
+        assert_eq!(with("price", json!("12 dollars")).0, "price");
+        let priced = |price: &str, currency: Option<&str>| {
+            let mut v = base.clone();
+            v["price"] = json!(price);
+            if let Some(c) = currency {
+                v["currency"] = json!(c);
+            }
+            check(v).map(|p| (p.price, p.currency))
+        };
+        assert_eq!(priced("34.00 GBP", None), Ok((34.0, "GBP".into())));
+        assert_eq!(priced("34.00 GBP", Some("gbp")), Ok((34.0, "GBP".into())));
+        assert_eq!(priced("34.00 GBP", Some("EUR")).unwrap_err().0, "currency");
+        let mut sold_out = base.clone();
+        sold_out["in_stock"] = json!("out of stock");
+        assert!(!check(sold_out).unwrap().in_stock);
         assert_eq!(with("price", json!("cheap")).0, "price");
         assert_eq!(with("price", json!(1e12)).0, "price");
         assert_eq!(with("currency", json!("euro")).0, "currency");

@@ -174,7 +174,8 @@ impl DatabaseArgs {
 pub enum Command {
     /// Apply the database migrations (idempotent), or move to a given version.
     Migrate(MigrateArgs),
-    /// Bulk upsert products from a JSON Lines or CSV catalog file.
+    /// Bulk upsert products from a catalog file: giftvec's JSON Lines or CSV, a Google
+    /// Merchant Center feed (TSV, CSV, RSS/Atom XML), or a Shopify or WooCommerce export.
     Import(ImportArgs),
     /// Embed every product that has no embedding of the configured model for its current text
     /// (resumable: an interrupted run continues where it stopped).
@@ -502,12 +503,32 @@ pub struct MigrateArgs {
 /// `giftvec import`.
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// Catalog file: `.jsonl` (one JSON object per line) or `.csv` (header row).
+    /// Catalog file: giftvec's JSON Lines or CSV, or a shop's feed or export.
     pub file: PathBuf,
 
-    /// File format, when the extension does not tell.
+    /// File format; told from the file's first bytes when left out.
     #[arg(long, value_enum)]
     pub format: Option<Format>,
+
+    /// Columns feeding giftvec's fields when the file names them otherwise:
+    /// `title=Name,price=Cost,category=Department` (column names in any case).
+    #[arg(long, value_name = "FIELD=COLUMN,...")]
+    pub map: Option<String>,
+
+    /// A file of the same `field = column` pairs, one per line (`#` comments).
+    #[arg(long, value_name = "FILE")]
+    pub map_file: Option<PathBuf>,
+
+    /// The file is the whole catalog: remove stored products it does not list (with their
+    /// embeddings and events). Without it they are only reported.
+    #[arg(long)]
+    pub prune: bool,
+
+    /// Attributes whose values join the embedded (and keyword-indexed) text of every product,
+    /// as `key` or `key=Label` (e.g. `brand`, `color=Colour`); adding one re-embeds the
+    /// catalog.
+    #[arg(long, value_name = "KEY[=LABEL]", value_delimiter = ',')]
+    pub text_attribute: Vec<String>,
 
     /// Rows written per statement.
     #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u16).range(1..=10_000))]

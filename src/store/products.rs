@@ -157,6 +157,30 @@ pub async fn upsert_batch(pool: &PgPool, rows: &[NewProduct]) -> Result<UpsertCo
     })
 }
 
+/// Stored product ids that are not in `ids` (what a full feed no longer lists), in id order.
+#[tracing::instrument(skip_all, fields(ids = ids.len()))]
+pub async fn ids_absent_from(pool: &PgPool, ids: &[String]) -> Result<Vec<String>> {
+    // EXCEPT hashes both sides: at 50,000 ids, `id <> ALL($1)` would compare every pair.
+    const ABSENT: &str =
+        "SELECT id FROM (SELECT id FROM products EXCEPT SELECT unnest($1::text[])) a ORDER BY id";
+    Ok(sqlx::query_scalar(ABSENT).bind(ids).fetch_all(pool).await?)
+}
+
+/// Deletes the products `ids` (their embeddings, jobs and events go with them); returns how
+/// many there were.
+#[tracing::instrument(skip_all, fields(ids = ids.len()))]
+pub async fn delete(pool: &PgPool, ids: &[String]) -> Result<u64> {
+    let mut deleted = 0;
+    for chunk in ids.chunks(1000) {
+        deleted += sqlx::query("DELETE FROM products WHERE id = ANY($1::text[])")
+            .bind(chunk)
+            .execute(pool)
+            .await?
+            .rows_affected();
+    }
+    Ok(deleted)
+}
+
 /// The product `id`, if it exists.
 #[tracing::instrument(skip(pool))]
 pub async fn get(pool: &PgPool, id: &str) -> Result<Option<Product>> {

@@ -13,6 +13,7 @@ mod embed_local;
 mod embed_openai;
 mod events;
 mod fake_openai;
+mod feeds;
 mod fuzz_openapi;
 mod fuzz_tools;
 mod import;
