@@ -126,6 +126,21 @@ def sweep(rpc, tune):
     print()
 
 
+def dump(rpc, tune, by_id):
+    for tool, call in [("search_products", search(rpc, {})), ("recommend_gifts", recommend(rpc, {}))]:
+        print(f"### {tool}: tuning-half requests with P@5 < 1\n")
+        for r in tune:
+            ranked = call(r)
+            m = metrics(ranked, r["judged"])
+            if m["p5"] >= 1:
+                continue
+            print(f"- {r['id']} {r['query']!r} P@5 {m['p5']:.1f} (qualifying: {len(r['judged'])})")
+            for pid in ranked[:5]:
+                p = by_id[pid]
+                print(f"    {r['judged'].get(pid, 0)} {p['title']} [{p['category']}] {p['price']}")
+        print()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--url", required=True)
@@ -133,6 +148,9 @@ def main():
     ap.add_argument("--requests", required=True)
     ap.add_argument("--name", default="external")
     ap.add_argument("--sweep", action="store_true", help="the fusion grid on the tuning half only")
+    ap.add_argument("--dump-tuning", action="store_true",
+                    help="the tuning half's misses: each request whose default search P@5 is below 1, "
+                         "with its top 5 and their grades (for reading failures, never the held-out half)")
     ap.add_argument("--recommend-tuning", action="store_true",
                     help="recommend_gifts default on the tuning half only (for weight sweeps)")
     args = ap.parse_args()
@@ -147,6 +165,8 @@ def main():
           f"({len(held)} held out, {len(tune)} tuning)\n")
     if args.sweep:
         return sweep(rpc, tune)
+    if args.dump_tuning:
+        return dump(rpc, tune, {p["id"]: p for p in products})
     if args.recommend_tuning:
         m = run(rpc, tune, recommend(rpc, {}))
         return print(f"| recommend_gifts default | tuning | {m['p5']:.3f} | {m['ndcg10']:.3f} | {m['mrr']:.3f} |")

@@ -7,6 +7,7 @@
 
 pub mod names;
 mod sampler;
+mod zero;
 
 use std::sync::OnceLock;
 
@@ -16,6 +17,7 @@ use crate::app::App;
 use crate::embed::CircuitState;
 
 pub use sampler::{sample, spawn_sampler};
+pub use zero::zero_counters;
 
 /// Histogram buckets of every `_seconds` metric: fine from 1 to 100 ms, where tool calls live.
 pub const LATENCY_BUCKETS: [f64; 18] = [

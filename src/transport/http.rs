@@ -132,8 +132,14 @@ struct RpcParts {
 
 /// The router with every route and layer.
 pub fn router(app: App, settings: &ServeSettings) -> axum::Router {
-    // Installs the metrics recorder before the first call records anything.
+    // Installs the metrics recorder before the first call records anything, and exports the
+    // counters panels and alerts read at 0.
     crate::observe::handle();
+    crate::observe::zero_counters(
+        &app.model.name,
+        app.model.provider.as_str(),
+        crate::tools::catalog().iter().map(|tool| tool.name),
+    );
     let (stop, server) = jsonrpsee::server::stop_channel();
     let builder = |max_connections: u32| {
         let config = ServerConfig::builder()
