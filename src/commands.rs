@@ -455,7 +455,8 @@ async fn import_command(pool: &sqlx::PgPool, args: &ImportArgs) -> Result<ExitCo
             "must be a three-letter ISO 4217 code such as USD",
         ));
     }
-    let added = crate::store::embeddings::add_text_attributes(pool, &args.text_attribute).await?;
+    let text_attributes = catalog::text_attributes(&args.text_attribute)?;
+    let added = crate::store::embeddings::add_text_attributes(pool, &text_attributes).await?;
     if !added.is_empty() {
         println!("embedded text now includes: {}", added.join(", "));
     }

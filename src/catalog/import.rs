@@ -85,8 +85,8 @@ pub struct Skip {
 pub struct ImportReport {
     /// The format the file was read as (`--format` names).
     pub format: &'static str,
-    /// Products read (good and bad; a Shopify product or WooCommerce variable product
-    /// counts once, however many rows it spans).
+    /// Entries read: each product once, however many rows it spans (a Shopify product, a
+    /// WooCommerce variable product), plus each row rejected on its own (a bad variant row).
     pub rows: u64,
     /// Written rows by outcome.
     pub counts: UpsertCounts,

@@ -34,12 +34,7 @@ impl FieldMap {
                 ));
             };
             let (field, column) = (field.trim().to_ascii_lowercase(), column.trim());
-            let plain = !field.is_empty()
-                && field.len() <= 64
-                && field
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b));
-            if !KNOWN.contains(&field.as_str()) && !plain {
+            if !KNOWN.contains(&field.as_str()) && !is_attribute_name(&field) {
                 return Err(Error::invalid(
                     source,
                     format!(
@@ -126,6 +121,45 @@ impl FieldMap {
     }
 }
 
+/// Whether `name` can name an attribute wherever giftvec keys one (a mapping target, the
+/// embedded-text configuration, whose table checks the same rule): 1 to 64 ASCII letters,
+/// digits, `_`, `.` or `-`.
+pub(crate) fn is_attribute_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b))
+}
+
+/// Reads `--text-attribute` values, `key` or `key=Label` (`brand`, `color=Colour`), into the
+/// attribute keys and labels the embedded text is to include.
+pub fn text_attributes(specs: &[String]) -> Result<Vec<(String, Option<String>)>> {
+    let mut pairs = Vec::new();
+    for spec in specs.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        let (key, label) = match spec.split_once('=') {
+            Some((key, label)) => (key.trim(), Some(label.trim().to_string())),
+            None => (spec, None),
+        };
+        if !is_attribute_name(key) {
+            return Err(Error::invalid(
+                "--text-attribute",
+                format!("{key:?} must be 1 to 64 letters, digits, _ . or -"),
+            ));
+        }
+        if label
+            .as_ref()
+            .is_some_and(|l| !(1..=64).contains(&l.chars().count()))
+        {
+            return Err(Error::invalid(
+                "--text-attribute",
+                format!("the label of {key} must be 1 to 64 characters"),
+            ));
+        }
+        pairs.push((key.to_string(), label));
+    }
+    Ok(pairs)
+}
+
 /// Fails, before any row is read, when a header lacks what `required` names: each entry is one
 /// field, or `a|b` for "one of these". The message lists the fields still unmapped and the
 /// columns the file has.
@@ -201,6 +235,21 @@ mod tests {
             assert!(FieldMap::parse(bad, "--map").is_err(), "{bad}");
         }
         assert!(FieldMap::parse("colour=Farbe", "--map").is_ok());
+    }
+
+    #[test]
+    fn text_attributes_take_keys_and_labels() {
+        let specs = ["brand", " color = Colour ", ""].map(String::from);
+        assert_eq!(
+            text_attributes(&specs).unwrap(),
+            [
+                ("brand".into(), None),
+                ("color".into(), Some("Colour".into()))
+            ]
+        );
+        for bad in ["br and", "brand=", &"k".repeat(65)] {
+            assert!(text_attributes(&[bad.to_string()]).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -21,5 +21,5 @@ mod values;
 
 pub use format::Format;
 pub use import::{ImportOptions, ImportReport, RowError, Skip, import_file};
-pub use mapping::FieldMap;
+pub use mapping::{FieldMap, text_attributes};
 pub use validate::{Limits, validate};

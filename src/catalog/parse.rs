@@ -1,8 +1,9 @@
 //! Reading catalog files into loosely typed records (a JSON object per row), with the line
 //! number each came from. Type checks happen in `validate`.
 
-use serde_json::{Map, Value};
 use std::io::{BufRead, BufReader, Read};
+
+use serde_json::{Map, Value};
 
 use super::format::normalise_name;
 

@@ -197,38 +197,14 @@ pub async fn with_product(
     .transpose()
 }
 
-/// Adds attributes to the embedded text (`key` or `key=Label`, e.g. `brand`,
-/// `color=Colour`); returns the ones that were new or relabelled. Any change re-queues every
-/// product (the table's trigger), so nothing is written when nothing changes.
+/// Adds attributes (key, label) to the embedded text; returns the keys that were new or
+/// relabelled. Any change re-queues every product (the table's trigger), so nothing is
+/// written when nothing changes.
 #[tracing::instrument(skip(pool))]
-pub async fn add_text_attributes(pool: &PgPool, specs: &[String]) -> Result<Vec<String>> {
-    let mut wanted: Vec<(String, Option<String>)> = Vec::new();
-    for spec in specs.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
-        let (key, label) = match spec.split_once('=') {
-            Some((key, label)) => (key.trim(), Some(label.trim().to_string())),
-            None => (spec, None),
-        };
-        let key_ok = (1..=64).contains(&key.len())
-            && key
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b));
-        if !key_ok {
-            return Err(Error::invalid(
-                "--text-attribute",
-                format!("{key:?} must be 1 to 64 letters, digits, _ . or -"),
-            ));
-        }
-        if label
-            .as_ref()
-            .is_some_and(|l| !(1..=64).contains(&l.chars().count()))
-        {
-            return Err(Error::invalid(
-                "--text-attribute",
-                format!("the label of {key} must be 1 to 64 characters"),
-            ));
-        }
-        wanted.push((key.to_string(), label));
-    }
+pub async fn add_text_attributes(
+    pool: &PgPool,
+    wanted: &[(String, Option<String>)],
+) -> Result<Vec<String>> {
     if wanted.is_empty() {
         return Ok(Vec::new());
     }
@@ -236,10 +212,8 @@ pub async fn add_text_attributes(pool: &PgPool, specs: &[String]) -> Result<Vec<
         sqlx::query_as("SELECT key, label FROM embedding_text_attributes")
             .fetch_all(pool)
             .await?;
-    let changes: Vec<(String, Option<String>)> = wanted
-        .into_iter()
-        .filter(|w| !current.contains(w))
-        .collect();
+    let changes: Vec<&(String, Option<String>)> =
+        wanted.iter().filter(|w| !current.contains(w)).collect();
     if changes.is_empty() {
         return Ok(Vec::new());
     }

@@ -166,19 +166,17 @@ pub async fn ids_absent_from(pool: &PgPool, ids: &[String]) -> Result<Vec<String
     Ok(sqlx::query_scalar(ABSENT).bind(ids).fetch_all(pool).await?)
 }
 
-/// Deletes the products `ids` (their embeddings, jobs and events go with them); returns how
-/// many there were.
+/// Deletes the products `ids` in one statement, all or none (their embeddings, jobs and
+/// events go with them); returns how many there were.
 #[tracing::instrument(skip_all, fields(ids = ids.len()))]
 pub async fn delete(pool: &PgPool, ids: &[String]) -> Result<u64> {
-    let mut deleted = 0;
-    for chunk in ids.chunks(1000) {
-        deleted += sqlx::query("DELETE FROM products WHERE id = ANY($1::text[])")
-            .bind(chunk)
+    Ok(
+        sqlx::query("DELETE FROM products WHERE id = ANY($1::text[])")
+            .bind(ids)
             .execute(pool)
             .await?
-            .rows_affected();
-    }
-    Ok(deleted)
+            .rows_affected(),
+    )
 }
 
 /// The product `id`, if it exists.

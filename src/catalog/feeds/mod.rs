@@ -44,6 +44,42 @@ impl Entry {
     }
 }
 
+/// One variant a shopper can buy: what it costs now, its regular price when that is higher
+/// (a sale, Shopify's compare-at price), and whether it is in stock.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Offer {
+    /// The price paid now.
+    pub price: f64,
+    /// The regular price, when above `price`.
+    pub list: Option<f64>,
+    /// Whether this variant can be bought now.
+    pub in_stock: bool,
+}
+
+/// Writes a product's price fields from its variants' offers (at least one): `price` is the
+/// lowest among the offers in stock (among all when none is), the price a shopper can pay
+/// now; `price_max` the highest, when higher; `list_price` the regular price of the offer
+/// chosen, when above it; `in_stock` whether any offer is.
+pub(crate) fn write_offers(offers: &[Offer], record: &mut Map<String, Value>) {
+    let in_stock = offers.iter().any(|o| o.in_stock);
+    let Some(chosen) = offers
+        .iter()
+        .filter(|o| o.in_stock || !in_stock)
+        .min_by(|a, b| a.price.total_cmp(&b.price))
+    else {
+        return;
+    };
+    let high = offers.iter().map(|o| o.price).fold(chosen.price, f64::max);
+    record.insert("price".into(), serde_json::json!(chosen.price));
+    if high > chosen.price {
+        record.insert("price_max".into(), serde_json::json!(high));
+    }
+    if let Some(list) = chosen.list.filter(|l| *l > chosen.price) {
+        record.insert("list_price".into(), serde_json::json!(list));
+    }
+    record.insert("in_stock".into(), serde_json::json!(in_stock));
+}
+
 /// A product's entry and the line it starts on.
 pub(crate) type FeedRow = (u64, Entry);
 
@@ -89,8 +125,8 @@ pub(crate) fn take_all(record: &mut Map<String, Value>, key: &str, separator: ch
         .collect()
 }
 
-/// An attribute key from a shop's label ("Colour", "Pack size" → `colour`, `pack_size`), the
-/// shape the embedded-text configuration accepts.
+/// An attribute key from a shop's label ("Colour", "Pack size (g)" → `colour`,
+/// `pack_size_g`): lower-case letters and digits joined by `_`, at most 64 characters.
 pub(crate) fn attribute_key(label: &str) -> String {
     let mut key = String::new();
     for c in label.trim().chars() {
@@ -131,6 +167,37 @@ pub(crate) mod tests {
             unreachable!()
         };
         (line, Ok(map))
+    }
+
+    #[test]
+    fn the_price_is_the_lowest_a_shopper_can_pay_now() {
+        let offer = |price, list, in_stock| Offer {
+            price,
+            list,
+            in_stock,
+        };
+        let mut record = Map::new();
+        let offers = [
+            offer(20.0, None, false),
+            offer(25.0, Some(30.0), true),
+            offer(25.0, None, false),
+            offer(27.0, None, true),
+        ];
+        write_offers(&offers, &mut record);
+        let out = Value::Object(record);
+        assert_eq!(
+            out,
+            serde_json::json!({"price": 25.0, "price_max": 27.0, "list_price": 30.0, "in_stock": true})
+        );
+        let mut none_in_stock = Map::new();
+        write_offers(
+            &[offer(9.0, Some(8.0), false), offer(7.0, None, false)],
+            &mut none_in_stock,
+        );
+        assert_eq!(
+            Value::Object(none_in_stock),
+            serde_json::json!({"price": 7.0, "price_max": 9.0, "in_stock": false})
+        );
     }
 
     #[test]

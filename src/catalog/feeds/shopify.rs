@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value, json};
 
-use super::{Entry, FeedRow, attribute_key, take, take_all};
+use super::{Entry, FeedRow, Offer, attribute_key, take, take_all, write_offers};
 use crate::catalog::parse::RawRow;
 use crate::catalog::values::{html_to_text, money, path_leaf};
 
@@ -143,7 +143,7 @@ fn fold(group: Group) -> Vec<FeedRow> {
         return vec![(group.line, skipped)];
     }
     let mut out = Vec::new();
-    let mut prices: Vec<(f64, Option<f64>, bool)> = Vec::new();
+    let mut offers: Vec<Offer> = Vec::new();
     for (line, variant) in &group.variants {
         let Some(text) = super::text(variant, "variant price") else {
             out.push(fault(*line, "price", "Variant Price is empty".into()));
@@ -163,13 +163,13 @@ fn fold(group: Group) -> Vec<FeedRow> {
             .unwrap_or(0.0);
         let oversold = super::text(variant, "variant inventory policy")
             .is_some_and(|p| p.eq_ignore_ascii_case("continue") || p.eq_ignore_ascii_case("true"));
-        prices.push((
-            price.amount,
-            compare,
-            !tracked || quantity > 0.0 || oversold,
-        ));
+        offers.push(Offer {
+            price: price.amount,
+            list: compare,
+            in_stock: !tracked || quantity > 0.0 || oversold,
+        });
     }
-    if prices.is_empty() {
+    if offers.is_empty() {
         if out.is_empty() {
             out.push(fault(
                 group.line,
@@ -202,23 +202,7 @@ fn fold(group: Group) -> Vec<FeedRow> {
     if !tags.is_empty() {
         record.insert("tags".into(), json!(tags));
     }
-    // What a shopper can buy now: the lowest price among variants in stock, if any is.
-    let in_stock = prices.iter().any(|p| p.2);
-    let (low, compare, _) = prices
-        .iter()
-        .copied()
-        .filter(|p| p.2 || !in_stock)
-        .min_by(|a, b| a.0.total_cmp(&b.0))
-        .expect("at least one price");
-    let high = prices.iter().map(|p| p.0).fold(low, f64::max);
-    record.insert("price".into(), json!(low));
-    if high > low {
-        record.insert("price_max".into(), json!(high));
-    }
-    if let Some(compare) = compare.filter(|c| *c > low) {
-        record.insert("list_price".into(), json!(compare));
-    }
-    record.insert("in_stock".into(), json!(in_stock));
+    write_offers(&offers, &mut record);
     attributes(&mut product, &group.variants, group.images, &mut record);
     if let Some(kind) = kind {
         record.insert("product_type".into(), json!(kind));

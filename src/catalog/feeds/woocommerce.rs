@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 
-use super::{Entry, FeedRow, attribute_key, take};
+use super::{Entry, FeedRow, Offer, attribute_key, take, write_offers};
 use crate::catalog::parse::RawRow;
 use crate::catalog::values::{html_to_text, money, path_leaf, path_levels, sale_on};
 
@@ -74,9 +74,9 @@ fn kind(row: &Map<String, Value>) -> Vec<&str> {
     }
 }
 
-/// A row's price (the sale price while its dates allow) and whether it is in stock; `Err`
-/// with the reason when the row has no readable price.
-fn offer(row: &Map<String, Value>, now: DateTime<Utc>) -> Result<Option<(f64, f64, bool)>, String> {
+/// A row's offer: the sale price while its dates allow, else the regular price, and whether it
+/// is in stock; `None` when the row has no price, `Err` with the reason when one cannot be read.
+fn offer(row: &Map<String, Value>, now: DateTime<Utc>) -> Result<Option<Offer>, String> {
     let read = |key: &str| match super::text(row, key) {
         None => Ok(None),
         Some(text) => money(&text)
@@ -96,11 +96,11 @@ fn offer(row: &Map<String, Value>, now: DateTime<Utc>) -> Result<Option<(f64, f6
         None => true,
         Some(s) => matches!(s, "1" | "yes" | "true" | "instock"),
     };
-    Ok(match (sale, regular) {
-        (Some(sale), regular) => Some((sale, regular.unwrap_or(sale), in_stock)),
-        (None, Some(regular)) => Some((regular, regular, in_stock)),
-        (None, None) => None,
-    })
+    Ok(sale.or(regular).map(|price| Offer {
+        price,
+        list: regular.filter(|_| sale.is_some()),
+        in_stock,
+    }))
 }
 
 fn published(row: &Map<String, Value>) -> bool {
@@ -128,25 +128,16 @@ fn fold(product: Product, now: DateTime<Utc>) -> Vec<FeedRow> {
         return vec![fault(line, "id", "ID and SKU are both empty".into())];
     };
     let types = kind(&row).iter().map(|t| t.to_string()).collect::<Vec<_>>();
+    let skipped = |reason: &str| {
+        let id = product_id.clone();
+        let reason = reason.to_string();
+        vec![(line, Entry::Skipped { id, reason })]
+    };
     if !published(&row) {
-        let reason = "it is not published (Published is not 1)".to_string();
-        return vec![(
-            line,
-            Entry::Skipped {
-                id: product_id,
-                reason,
-            },
-        )];
+        return skipped("it is not published (Published is not 1)");
     }
     if types.iter().any(|t| t == "grouped") {
-        let reason = "it is a grouped product; its children are imported on their own".into();
-        return vec![(
-            line,
-            Entry::Skipped {
-                id: product_id,
-                reason,
-            },
-        )];
+        return skipped("it is a grouped product; its children are imported on their own");
     }
     let mut out = Vec::new();
     let mut offers = Vec::new();
@@ -216,27 +207,7 @@ fn fold(product: Product, now: DateTime<Utc>) -> Vec<FeedRow> {
     if paths.iter().any(|p| path_levels(p).len() > 1) || paths.len() > 1 {
         record.insert("category_paths".into(), json!(paths));
     }
-    // The lowest price among variations in stock, if any is.
-    let in_stock = offers.iter().any(|o| o.2);
-    let low = offers
-        .iter()
-        .filter(|o| o.2 || !in_stock)
-        .map(|o| o.0)
-        .fold(f64::INFINITY, f64::min);
-    let high = offers.iter().map(|o| o.0).fold(low, f64::max);
-    record.insert("price".into(), json!(low));
-    if high > low {
-        record.insert("price_max".into(), json!(high));
-    }
-    let regular = offers
-        .iter()
-        .find(|o| o.0 == low)
-        .map(|o| o.1)
-        .unwrap_or(low);
-    if regular > low {
-        record.insert("list_price".into(), json!(regular));
-    }
-    record.insert("in_stock".into(), json!(in_stock));
+    write_offers(&offers, &mut record);
     if let Some(gtin) = take(&mut row, "gtin, upc, ean, or isbn") {
         record.insert("gtin".into(), json!(gtin));
     }
