@@ -7,7 +7,7 @@ HTTP), printed as Markdown tables.
 Judgements: evals/data/search_judgements.jsonl (graded 0/1/2 per query and product; unlisted
 products are 0). Each query is sent with its own filters, as an agent would send them.
 Metrics (../shared/evals/README.md): nDCG@10 with gains 2^grade - 1, recall@10 and @100
-(relevant = grade >= 1), MRR of the first grade-2 result, precision@10 (grade >= 1),
+(relevant = grade >= 1), MRR of the first grade-2 result, precision@5 and @10 (grade >= 1),
 zero-result rate, and p50/p95 latency of a limit-10 call after a warm-up.
 """
 import argparse
@@ -54,6 +54,7 @@ def metrics(ranked, judged):
         "r10": sum(1 for g in gains[:10] if g >= 1) / relevant if relevant else 0.0,
         "r100": sum(1 for g in gains[:100] if g >= 1) / relevant if relevant else 0.0,
         "mrr": 1 / (first + 1) if first is not None else 0.0,
+        "p5": sum(1 for g in gains[:5] if g >= 1) / 5,
         "p10": sum(1 for g in gains[:10] if g >= 1) / 10,
         "zero": 1.0 if not ranked else 0.0,
     }
@@ -90,14 +91,14 @@ def evaluate(rpc, queries, extra, latency=True):
 
 
 WEIGHTS = (0.1, 0.3, 0.5, 0.7)
-HEADER = "| configuration | nDCG@10 | recall@10 | recall@100 | MRR | P@10 | zero-result | p50 ms | p95 ms | notes |"
+HEADER = "| configuration | nDCG@10 | recall@10 | recall@100 | MRR | P@5 | P@10 | zero-result | p50 ms | p95 ms | notes |"
 
 
 def print_row(name, row):
     notes = ", ".join(f"{k} {row[k]}" for k in ("expanded", "degraded", "personalised") if row.get(k))
     lat = f"{row['p50']:.1f} | {row['p95']:.1f}" if "p50" in row else "- | -"
     print(f"| {name} | {row['ndcg10']:.3f} | {row['r10']:.3f} | {row['r100']:.3f} | {row['mrr']:.3f} | "
-          f"{row['p10']:.3f} | {row['zero']:.3f} | {lat} | {notes} |")
+          f"{row['p5']:.3f} | {row['p10']:.3f} | {row['zero']:.3f} | {lat} | {notes} |")
 
 
 def main():

@@ -91,16 +91,17 @@ pub async fn explain(
         ),
         None => {
             // The vote the ranking would have taken: the request's nearest candidates.
+            let query = s.query_vector(app, strategy);
             let nearest = recommendations::candidates(
                 &app.db,
                 &app.model,
-                &s.query_vector(app, strategy),
+                &query,
                 &req.filters,
                 crate::search::category_vote::VOTERS as u32,
                 app.search.ef_search,
             )
             .await?;
-            let votes = signals::votes(&nearest);
+            let votes = signals::votes(&nearest, &query);
             let scored = s
                 .score(app, &req.budget, strategy, vec![item.clone()], &votes)
                 .await?

@@ -129,7 +129,7 @@ async fn fetch_scored(
     // pool as well (as hybrid search does) changed nothing on the labelled requests and costs
     // a ts_rank of every matching row (876 rows, 8 ms, at 10k products).
     // The nearest candidates' categories vote on what the request is about (as in search).
-    let votes = signals::votes(&items);
+    let votes = signals::votes(&items, &query);
     let mut scored = s.score(app, &req.budget, strategy, items, &votes).await?;
     scored.sort_by(|a, b| {
         b.score

@@ -59,13 +59,19 @@ pub struct Facts {
 /// Each category's share of the vote of the request's nearest candidates.
 pub type Votes = std::collections::HashMap<String, f64>;
 
-/// The vote of `nearest` (candidates nearest first): the categories of the first
-/// [`category_vote::VOTERS`] by rank.
-pub fn votes(nearest: &[WithVector]) -> Votes {
-    category_vote::shares(nearest.iter().map(|c| c.product.category.as_str()))
-        .into_iter()
-        .map(|(category, share)| (category.to_string(), share))
-        .collect()
+/// The vote of `nearest` (candidates nearest first) on what `query` is about: the categories
+/// of the first [`category_vote::VOTERS`], each by its cosine to the query.
+pub fn votes(nearest: &[WithVector], query: &Embedding) -> Votes {
+    let q = query.as_slice();
+    category_vote::shares(nearest.iter().map(|c| {
+        (
+            c.product.category.as_str(),
+            super::diversity::cosine(q, &c.vector),
+        )
+    }))
+    .into_iter()
+    .map(|(category, share)| (category.to_string(), share))
+    .collect()
 }
 
 /// A candidate with its score and the score's parts.

@@ -348,10 +348,13 @@ async fn hybrid(
         .map(|h| (h.product.id.clone(), h.coverage))
         .collect();
     let semantic_ids: Vec<String> = semantic.iter().map(|h| h.product.id.clone()).collect();
-    let voters: Vec<String> = semantic
+    let voters: Vec<(String, f64)> = semantic
         .iter()
         .take(category_vote::VOTERS)
-        .map(|h| h.product.category.clone())
+        .map(|h| {
+            let cosine = category_vote::cosine(app.model.distance, h.distance);
+            (h.product.category.clone(), cosine)
+        })
         .collect();
     let mut products: std::collections::HashMap<String, Product> = semantic
         .into_iter()
@@ -364,7 +367,7 @@ async fn hybrid(
         .collect();
     let mut fused = rrf(&keyword_ids, &semantic_ids, fusion);
     if fusion.category_vote > 0.0 {
-        let shares = category_vote::shares(voters.iter().map(String::as_str));
+        let shares = category_vote::shares(voters.iter().map(|(c, s)| (c.as_str(), *s)));
         for f in &mut fused {
             let share = products
                 .get(&f.id)

@@ -59,8 +59,9 @@ const VARIANTS: &[(&str, &str)] = &[
 /// Excluded terms as bound (a `text[]`): each term's letters and digits only, with its other
 /// spellings. The filter (see `product_filters!`) makes each a phrase query that rules out a
 /// product naming it in its title, category or tags, unless the product says it is free of it
-/// ("alcohol" does not rule out "Alcohol-Free Gin", nor "non-alcoholic"); a term of stop words
-/// only rules out nothing.
+/// ("alcohol" does not rule out "Alcohol-Free Gin", nor "non-alcoholic"), and a product whose
+/// title ends a compound word in it ("balls" rules out "Football"; migration 20 has the
+/// rule); a term of stop words only rules out nothing.
 pub fn excluded_terms(terms: &[String]) -> Vec<String> {
     let mut spellings: Vec<String> = Vec::new();
     for term in terms {

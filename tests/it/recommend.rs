@@ -141,14 +141,16 @@ async fn filters_hold_and_the_ranking_equals_brute_force_scoring(pool: PgPool) {
                     && (!in_stock || *stock)
             })
             .collect();
-        // The category vote: the categories of the 10 eligible products nearest the request.
+        // The category vote: the categories of the 10 eligible products nearest the request,
+        // each by its cosine to it.
         let mut nearest: Vec<(f64, &String, &String)> = eligible
             .iter()
             .map(|(id, cat, _, _, v)| (cosine_distance(q.as_slice(), v), id, cat))
             .collect();
         nearest.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(b.1)));
-        let votes =
-            giftvec::search::category_vote::shares(nearest.iter().map(|(_, _, cat)| cat.as_str()));
+        let votes = giftvec::search::category_vote::shares(
+            nearest.iter().map(|(d, _, cat)| (cat.as_str(), 1.0 - d)),
+        );
         let mut expected: Vec<(f64, String)> = eligible
             .iter()
             .map(|(id, cat, price, _, v)| {

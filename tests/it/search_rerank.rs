@@ -68,7 +68,8 @@ async fn a_zero_keyword_weight_is_pure_semantic_order(pool: PgPool) {
         "keyword matches first, in keyword order"
     );
     // The category vote: the fused (here: semantic) order re-scored by each product's
-    // category's share of the top 10's vote (1/rank), as documented.
+    // category's share of the top 10's vote (each by exp((cos - best cos) / 0.05)), as
+    // documented.
     let voted = search(
         &app,
         json!({"query": query, "limit": 15, "fusion": {"keyword_weight": 0.0, "category_vote": 3.0, "rrf_k": 10.0}}),
@@ -82,8 +83,9 @@ async fn a_zero_keyword_weight_is_pure_semantic_order(pool: PgPool) {
     .await
     .unwrap();
     let mut votes: std::collections::HashMap<&str, f64> = Default::default();
-    for (i, h) in pool.results.iter().take(10).enumerate() {
-        *votes.entry(h.product.category.as_str()).or_default() += 1.0 / (i as f64 + 1.0);
+    let best = pool.results[0].score;
+    for h in pool.results.iter().take(10) {
+        *votes.entry(h.product.category.as_str()).or_default() += ((h.score - best) / 0.05).exp();
     }
     let total: f64 = votes.values().sum();
     let mut expected: Vec<(f64, String)> = pool

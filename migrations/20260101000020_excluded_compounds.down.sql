@@ -1,0 +1,2 @@
+DROP FUNCTION giftvec_excluded(text, tsvector, text[]);
+DROP FUNCTION giftvec_compounds_any(text, text[]);
