@@ -13,7 +13,8 @@
 //! - [`search`]: keyword, semantic and hybrid (RRF) search with graceful degradation.
 //! - [`recommend`]: shopper events, preference and recipient vectors, the gift recommender
 //!   (score, explanations, diversity, exploration, A/B experiments).
-//! - [`observe`]: Prometheus metrics — names, the recorder, the database-state sampler.
+//! - [`observe`]: Prometheus metrics — names, the recorder, the database-state sampler — and
+//!   processes' CPU time for the load tool.
 //! - [`app`]: [`app::App`], the shared state every command and tool is built on.
 //! - [`store`]: all SQL — migrations, products, embedding models, embeddings, vector search.
 //!   The typed vector API lives here: [`store::Embedding`], [`store::SimilarityOptions`],

@@ -2,7 +2,11 @@
 //! (streamable HTTP) at a given concurrency for a bounded time, prints throughput and
 //! p50 / p95 / p99 per transport and tool, and in the same run drives the equivalent raw
 //! pgvector query with `pgbench` on the same database, printing giftvec's throughput as a
-//! ratio of it. Loopback targets only.
+//! ratio of it. Beside each row, the CPU milliseconds per call spent by the sidecar
+//! (`--sidecar-pid`), by PostgreSQL (every backend: the server's whole process tree) and by
+//! the load tool itself, read from `/proc` over the row's window ("n/a" where there is no
+//! `/proc`, or no pid), and PostgreSQL's share as a ratio of the raw query's. Loopback
+//! targets only.
 //!
 //! ```sh
 //! cargo build --release --features load --bin giftvec-load
@@ -19,6 +23,8 @@ use jsonrpsee::core::client::ClientT;
 use jsonrpsee::core::params::ObjectParams;
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
+
+use giftvec::observe::cpu;
 
 /// Load test of a giftvec sidecar.
 #[derive(Debug, Parser)]
@@ -53,6 +59,9 @@ struct Args {
     /// The pgbench binary.
     #[arg(long, default_value = "pgbench")]
     pgbench: String,
+    /// The sidecar's process id, for its CPU per call (without it the column says n/a).
+    #[arg(long)]
+    sidecar_pid: Option<u32>,
     /// Bearer token, when giftvec has one.
     #[arg(long, env = "GIFTVEC_AUTH_TOKEN", hide_env_values = true)]
     token: Option<String>,
@@ -201,19 +210,76 @@ struct Outcome {
     errors: u64,
     per_second: f64,
     histogram: Histogram<u64>,
+    cpu: CpuPerCall,
+}
+
+/// Whose CPU a row counts: the sidecar, PostgreSQL's process tree (from its postmaster) and
+/// this process.
+#[derive(Clone, Copy)]
+struct Processes {
+    sidecar: Option<u32>,
+    postmaster: Option<u32>,
+}
+
+/// CPU time used so far by each of [`Processes`] and by this process.
+#[derive(Clone, Copy)]
+struct CpuReading {
+    sidecar: Option<Duration>,
+    postgres: Option<Duration>,
+    client: Option<Duration>,
+}
+
+impl Processes {
+    fn read(&self) -> CpuReading {
+        CpuReading {
+            sidecar: self.sidecar.and_then(cpu::process),
+            postgres: self.postmaster.and_then(cpu::tree),
+            client: cpu::process(std::process::id()),
+        }
+    }
+}
+
+/// Milliseconds of CPU per call between two readings, by process.
+#[derive(Clone, Copy, Default)]
+struct CpuPerCall {
+    sidecar: Option<f64>,
+    postgres: Option<f64>,
+    client: Option<f64>,
+}
+
+impl CpuPerCall {
+    fn between(start: CpuReading, end: CpuReading, calls: u64) -> Self {
+        let per_call = |a: Option<Duration>, b: Option<Duration>| match (a, b) {
+            (Some(a), Some(b)) if calls > 0 => {
+                Some(b.saturating_sub(a).as_secs_f64() * 1000.0 / calls as f64)
+            }
+            _ => None,
+        };
+        Self {
+            sidecar: per_call(start.sidecar, end.sidecar),
+            postgres: per_call(start.postgres, end.postgres),
+            client: per_call(start.client, end.client),
+        }
+    }
+}
+
+/// A figure with `decimals`, or "n/a".
+fn or_na(value: Option<f64>, decimals: usize) -> String {
+    value.map_or_else(|| "n/a".to_string(), |v| format!("{v:.decimals$}"))
 }
 
 async fn drive(
     caller: Arc<Caller>,
     tool: &str,
     ids: Arc<Vec<String>>,
-    concurrency: usize,
-    seconds: u64,
+    (concurrency, seconds): (usize, u64),
+    processes: Processes,
 ) -> Outcome {
     let histogram = Arc::new(Mutex::new(
         Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("valid bounds"),
     ));
     let (calls, errors) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+    let cpu_start = processes.read();
     let started = Instant::now();
     let until = started + Duration::from_secs(seconds);
     let mut workers = Vec::new();
@@ -256,6 +322,7 @@ async fn drive(
         let _ = w.await;
     }
     let elapsed = started.elapsed().as_secs_f64();
+    let cpu_end = processes.read();
     let calls = calls.load(Ordering::Relaxed);
     let histogram = Arc::try_unwrap(histogram)
         .map(Mutex::into_inner)
@@ -265,6 +332,7 @@ async fn drive(
         errors: errors.load(Ordering::Relaxed),
         per_second: calls as f64 / elapsed,
         histogram,
+        cpu: CpuPerCall::between(cpu_start, cpu_end, calls),
     }
 }
 
@@ -279,7 +347,18 @@ async fn active_model(pool: &sqlx::PgPool) -> Result<(String, i32), String> {
 /// Raw pgvector throughput of the same top-10 query, by pgbench at the same concurrency:
 /// the query vectors are the embeddings of `ids` (so this is similar_products' query, and
 /// search's ANN step without the embedding of the request).
-async fn pgbench(args: &Args, pool: &sqlx::PgPool, ids: &[String]) -> Result<f64, String> {
+/// The raw query's run: queries per second, and PostgreSQL's CPU milliseconds per query.
+struct Raw {
+    per_second: f64,
+    postgres_ms: Option<f64>,
+}
+
+async fn pgbench(
+    args: &Args,
+    pool: &sqlx::PgPool,
+    ids: &[String],
+    processes: Processes,
+) -> Result<Raw, String> {
     let (model, dims) = active_model(pool).await?;
     let e = |e: sqlx::Error| e.to_string();
     sqlx::query("DROP TABLE IF EXISTS giftvec_load_queries")
@@ -325,25 +404,37 @@ async fn pgbench(args: &Args, pool: &sqlx::PgPool, ids: &[String]) -> Result<f64
         ])
         .arg(&file)
         .arg(&args.database_url);
+    let cpu_start = processes.read();
     let out = tokio::task::spawn_blocking(move || pgbench.output())
         .await
         .map_err(|e| e.to_string())?
         .map_err(|e| format!("cannot run {}: {e}", args.pgbench))?;
+    let cpu_end = processes.read();
     let _ = std::fs::remove_dir_all(&dir);
     let _ = sqlx::query("DROP TABLE IF EXISTS giftvec_load_queries")
         .execute(pool)
         .await;
     let text = String::from_utf8_lossy(&out.stdout);
-    text.lines()
-        .find_map(|l| l.strip_prefix("tps = "))
-        .and_then(|rest| rest.split_whitespace().next())
-        .and_then(|n| n.parse().ok())
-        .ok_or_else(|| {
-            format!(
-                "pgbench printed no tps:\n{text}{}",
-                String::from_utf8_lossy(&out.stderr)
-            )
-        })
+    let number = |prefix: &str| -> Option<f64> {
+        text.lines()
+            .find_map(|l| l.strip_prefix(prefix))
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|n| n.split('/').next()?.parse().ok())
+    };
+    let (Some(per_second), Some(queries)) = (
+        number("tps = "),
+        number("number of transactions actually processed: "),
+    ) else {
+        return Err(format!(
+            "pgbench printed no tps:\n{text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    };
+    let cpu = CpuPerCall::between(cpu_start, cpu_end, queries as u64);
+    Ok(Raw {
+        per_second,
+        postgres_ms: cpu.postgres,
+    })
 }
 
 fn loopback(url: &str) -> bool {
@@ -407,9 +498,19 @@ async fn run(args: Args) -> Result<(), String> {
             format!("Bearer {t}").parse().map_err(|_| "bad token")?,
         );
     }
+    // PostgreSQL's CPU is its whole process tree: the postmaster is the parent of the backend
+    // serving this connection (on this machine: the target is loopback).
+    let backend: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+        .fetch_one(&pool)
+        .await
+        .map_err(|e| e.to_string())?;
+    let processes = Processes {
+        sidecar: args.sidecar_pid,
+        postmaster: u32::try_from(backend).ok().and_then(cpu::parent),
+    };
     // The raw baseline runs before and after giftvec's rows; the ratio uses their mean, so a
     // machine that slows down or warms up during the run moves both sides alike.
-    let raw_before = pgbench(&args, &pool, &ids).await?;
+    let raw_before = pgbench(&args, &pool, &ids, processes).await?;
     let mut rows = Vec::new();
     let mut failed = Vec::new();
     for transport in &args.transports {
@@ -444,8 +545,8 @@ async fn run(args: Args) -> Result<(), String> {
                 caller.clone(),
                 tool,
                 ids.clone(),
-                args.concurrency,
-                args.seconds,
+                (args.concurrency, args.seconds),
+                processes,
             )
             .await;
             if out.calls == 0 {
@@ -454,29 +555,46 @@ async fn run(args: Args) -> Result<(), String> {
             rows.push((transport.clone(), tool.clone(), out));
         }
     }
-    let raw_after = pgbench(&args, &pool, &ids).await?;
-    let raw = (raw_before + raw_after) / 2.0;
+    let raw_after = pgbench(&args, &pool, &ids, processes).await?;
+    let raw = (raw_before.per_second + raw_after.per_second) / 2.0;
+    let raw_cpu = match (raw_before.postgres_ms, raw_after.postgres_ms) {
+        (Some(a), Some(b)) => Some((a + b) / 2.0),
+        _ => None,
+    };
     println!(
         "giftvec-load: {products} products, {} concurrent calls, {} s per row; raw pgvector top-10 \
-         (pgbench, same concurrency): {raw:.0} queries/s ({raw_before:.0} before the rows, \
-         {raw_after:.0} after)\n",
-        args.concurrency, args.seconds
+         (pgbench, same concurrency): {raw:.0} queries/s ({:.0} before the rows, {:.0} after), \
+         PostgreSQL CPU {} ms per query\n",
+        args.concurrency,
+        args.seconds,
+        raw_before.per_second,
+        raw_after.per_second,
+        or_na(raw_cpu, 3)
     );
     println!(
-        "| transport | tool | calls | errors | calls/s | p50 ms | p95 ms | p99 ms | ratio to raw pgvector |"
+        "| transport | tool | calls | errors | calls/s | p50 ms | p95 ms | p99 ms | ratio to raw pgvector \
+         | sidecar CPU ms/call | PostgreSQL CPU ms/call | client CPU ms/call | PostgreSQL CPU ÷ raw |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (transport, tool, out) in rows {
         let ms = |q: f64| out.histogram.value_at_quantile(q) as f64 / 1000.0;
+        let ratio = match (out.cpu.postgres, raw_cpu) {
+            (Some(a), Some(b)) if b > 0.0 => Some(a / b),
+            _ => None,
+        };
         println!(
-            "| {transport} | {tool} | {} | {} | {:.0} | {:.1} | {:.1} | {:.1} | {:.3} |",
+            "| {transport} | {tool} | {} | {} | {:.0} | {:.1} | {:.1} | {:.1} | {:.3} | {} | {} | {} | {} |",
             out.calls,
             out.errors,
             out.per_second,
             ms(0.5),
             ms(0.95),
             ms(0.99),
-            out.per_second / raw
+            out.per_second / raw,
+            or_na(out.cpu.sidecar, 3),
+            or_na(out.cpu.postgres, 3),
+            or_na(out.cpu.client, 3),
+            or_na(ratio, 2),
         );
     }
     if !failed.is_empty() {

@@ -1,10 +1,12 @@
 //! Prometheus metrics: the names giftvec exports ([`names`]), the process-wide recorder, the
 //! text rendered at `GET /metrics`, and the sampler that turns database state (queue depth,
-//! coverage, storage) into gauges on an interval — never per request.
+//! coverage, storage) into gauges on an interval — never per request; and [`cpu`], processes'
+//! CPU time from `/proc` for the load tool.
 //!
 //! Calls record through the `metrics` facade anywhere in the crate; the recorder is installed
 //! once per process by [`handle`] (the HTTP router does it at start).
 
+pub mod cpu;
 pub mod names;
 mod sampler;
 mod zero;
