@@ -25,11 +25,26 @@ pub struct Asked<'a> {
 /// Most words a reason quotes from the request.
 const MAX_QUOTED: usize = 3;
 
-/// Lower-case words of at least 3 letters, for matching (short words say little).
+/// Words that say nothing about a product ("wine and cooking" matched "and"), which a reason
+/// never quotes.
+const FUNCTION_WORDS: &[&str] = &[
+    "about", "after", "again", "all", "also", "and", "any", "are", "because", "been", "before",
+    "being", "both", "but", "can", "could", "did", "does", "each", "few", "for", "from", "had",
+    "has", "have", "her", "here", "hers", "him", "his", "how", "into", "its", "just", "more",
+    "most", "nor", "not", "now", "off", "once", "only", "other", "our", "out", "over", "own",
+    "she", "should", "some", "such", "than", "that", "the", "their", "them", "then", "there",
+    "these", "they", "this", "those", "too", "under", "until", "very", "was", "were", "what",
+    "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would", "yet", "you",
+    "your",
+];
+
+/// Lower-case words of at least 3 letters that are not function words, for matching (short
+/// words say little).
 fn words(text: &str) -> Vec<String> {
     text.split(|c: char| !c.is_alphanumeric())
         .filter(|w| w.chars().count() >= 3)
         .map(str::to_lowercase)
+        .filter(|w| !FUNCTION_WORDS.contains(&w.as_str()))
         .collect()
 }
 
@@ -203,6 +218,19 @@ mod tests {
         assert_eq!(
             why,
             "Matches fishing and rivers from the request; 34.00 USD, within the 50.00 budget."
+        );
+    }
+
+    #[test]
+    fn function_words_are_never_quoted() {
+        let p = product(
+            "Wine Glass Set",
+            &["wine"],
+            "For the wine lover and the cook, with care.",
+        );
+        assert_eq!(
+            matched_words("wife who likes wine and cooking, with the family", &p),
+            ["wine", "cooking"]
         );
     }
 
