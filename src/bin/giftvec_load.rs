@@ -499,14 +499,14 @@ async fn run(args: Args) -> Result<(), String> {
         );
     }
     // PostgreSQL's CPU is its whole process tree: the postmaster is the parent of the backend
-    // serving this connection (on this machine: the target is loopback).
+    // serving this connection, when that backend is a process here (n/a otherwise).
     let backend: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
         .fetch_one(&pool)
         .await
         .map_err(|e| e.to_string())?;
     let processes = Processes {
         sidecar: args.sidecar_pid,
-        postmaster: u32::try_from(backend).ok().and_then(cpu::parent),
+        postmaster: u32::try_from(backend).ok().and_then(cpu::postmaster_of),
     };
     // The raw baseline runs before and after giftvec's rows; the ratio uses their mean, so a
     // machine that slows down or warms up during the run moves both sides alike.

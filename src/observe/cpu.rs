@@ -44,31 +44,50 @@ pub fn process(pid: u32) -> Option<Duration> {
     Some(Duration::from_secs_f64(s.own as f64 / ticks_per_second()))
 }
 
-/// CPU time a process and its children have used so far: its own, its live children's (one
-/// level, as PostgreSQL's backends are the postmaster's children) and what its reaped
-/// children used. The difference of two readings is the tree's CPU in between, whichever
-/// children came and went.
+/// CPU time a process and its children have used so far: its own, its live children's
+/// (theirs and what they reaped; one level, as PostgreSQL's backends are the postmaster's
+/// children) and what its reaped children used. The difference of two readings is the tree's
+/// CPU in between, whichever children came and went.
 pub fn tree(root: u32) -> Option<Duration> {
-    let r = stat(root)?;
-    let mut ticks = r.own + r.reaped;
-    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|n| n.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        if let Some(child) = stat(pid).filter(|s| s.ppid == root) {
-            ticks += child.own;
+    // A child reaped while /proc is walked would be in neither count: walk again until the
+    // root's reaped time holds still across a walk.
+    for _ in 0..10 {
+        let before = stat(root)?;
+        let mut ticks = before.own + before.reaped;
+        for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+            let Some(pid) = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| n.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            if let Some(child) = stat(pid).filter(|s| s.ppid == root) {
+                ticks += child.own + child.reaped;
+            }
+        }
+        if stat(root)?.reaped == before.reaped {
+            return Some(Duration::from_secs_f64(ticks as f64 / ticks_per_second()));
         }
     }
-    Some(Duration::from_secs_f64(ticks as f64 / ticks_per_second()))
+    None
 }
 
 /// The parent of a process (the postmaster, given a PostgreSQL backend's pid).
 pub fn parent(pid: u32) -> Option<u32> {
     stat(pid).map(|s| s.ppid)
+}
+
+/// The PostgreSQL server a backend with this pid belongs to: its parent, when both are
+/// `postgres` processes here (not, say, a pid from a container's own namespace that names
+/// another process on this host).
+pub fn postmaster_of(backend: u32) -> Option<u32> {
+    let is_postgres = |pid: u32| {
+        std::fs::read_to_string(format!("/proc/{pid}/comm"))
+            .is_ok_and(|c| c.trim_end().starts_with("postgres"))
+    };
+    let parent = parent(backend)?;
+    (is_postgres(backend) && is_postgres(parent)).then_some(parent)
 }
 
 #[cfg(test)]
@@ -116,16 +135,18 @@ mod tests {
             return; // Not Linux: the accounting says n/a there.
         }
         let me = std::process::id();
+        // The children's part of our tree: our own threads (other tests) are left out.
+        let children = || tree(me).unwrap().saturating_sub(process(me).unwrap());
         // A reaped child: counted in our reaped ticks once waited for.
-        let before = tree(me).unwrap();
+        let before = children();
         burner(0.4, 0.0).wait().unwrap();
-        let reaped = ms(tree(me).unwrap() - before);
+        let reaped = ms(children() - before);
         assert!(
             (380.0..=700.0).contains(&reaped),
             "reaped child: {reaped} ms"
         );
         // A live child that has done its work: counted as our child.
-        let before = tree(me).unwrap();
+        let before = children();
         let mut child = burner(0.4, 30.0);
         let started = std::time::Instant::now();
         // Until it has burnt its share and sleeps (its CPU stops moving).
@@ -142,9 +163,14 @@ mod tests {
                 "the burner never finished"
             );
         }
-        let live = ms(tree(me).unwrap() - before);
+        let live = ms(children() - before);
         let alone = ms(last);
         assert_eq!(parent(child.id()), Some(me));
+        assert_eq!(
+            postmaster_of(child.id()),
+            None,
+            "python3 is not a postgres backend"
+        );
         child.kill().unwrap();
         child.wait().unwrap();
         assert!((380.0..=700.0).contains(&live), "live child: {live} ms");

@@ -28,14 +28,14 @@ const MAX_QUOTED: usize = 3;
 /// Words that say nothing about a product ("wine and cooking" matched "and"), which a reason
 /// never quotes.
 const FUNCTION_WORDS: &[&str] = &[
-    "about", "after", "again", "all", "also", "and", "any", "are", "because", "been", "before",
-    "being", "both", "but", "can", "could", "did", "does", "each", "few", "for", "from", "had",
-    "has", "have", "her", "here", "hers", "him", "his", "how", "into", "its", "just", "more",
-    "most", "nor", "not", "now", "off", "once", "only", "other", "our", "out", "over", "own",
-    "she", "should", "some", "such", "than", "that", "the", "their", "them", "then", "there",
-    "these", "they", "this", "those", "too", "under", "until", "very", "was", "were", "what",
-    "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would", "yet", "you",
-    "your",
+    "about", "after", "again", "all", "also", "and", "any", "are", "aren", "because", "been",
+    "before", "being", "both", "but", "could", "did", "didn", "does", "doesn", "don", "each",
+    "few", "for", "from", "had", "has", "have", "her", "here", "hers", "him", "his", "how", "into",
+    "isn", "its", "just", "more", "most", "nor", "not", "now", "off", "once", "only", "other",
+    "our", "ours", "out", "own", "she", "should", "some", "such", "than", "that", "the", "their",
+    "theirs", "them", "then", "there", "these", "they", "this", "those", "too", "until", "very",
+    "was", "wasn", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "with",
+    "won", "would", "yet", "you", "your", "yours",
 ];
 
 /// Lower-case words of at least 3 letters that are not function words, for matching (short

@@ -9,7 +9,7 @@
 //! | `preference` | cosine of the product to the shopper's preference vector | the user has history |
 //! | `popularity` | `1 − exp(−s / popularity_scale)`, `s` = positive event weight on it in the window | always |
 //! | `budget_fit` | how well the price uses the budget, 0..1 (below) | a budget |
-//! | `category` | its category's share of the vote of the 10 nearest candidates, each by its closeness to the request (`search::category_vote`) | always |
+//! | `category` | its category's share of the vote of the 10 nearest candidates, each by its closeness to the request's vector (`search::category_vote`) | always |
 //!
 //! `score = Σ wᵢ · valueᵢ / Σ wᵢ` over the components present, so the contributions
 //! `wᵢ · valueᵢ / Σ wᵢ` add up to the score exactly and scores of different requests are on

@@ -19,7 +19,7 @@ pub(crate) use product_columns;
 
 /// The product filters of every search, on `products p`, as bound parameters `$2`..`$7`
 /// (category, exclude_category, min_price, max_price, in_stock, exclude_ids) and the one named
-/// (the excluded terms, `giftvec_excluded`), in the order `ProductFilters` binds
+/// (the excluded terms, `giftvec_names_any`), in the order `ProductFilters` binds
 /// them. An excluded term rules a product out when its title, category or tags have it (the
 /// A and B weights of `search_tsv`; a description that mentions it does not).
 macro_rules! product_filters {
@@ -33,7 +33,7 @@ macro_rules! product_filters {
           AND p.id <> ALL($7::text[])
           AND (cardinality(",
             $terms,
-            "::text[]) = 0 OR NOT giftvec_excluded(p.title, p.search_tsv, ",
+            "::text[]) = 0 OR NOT giftvec_names_any(p.search_tsv, ",
             $terms,
             ")) "
         )

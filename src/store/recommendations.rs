@@ -63,7 +63,7 @@ const FILTERS: &str = " AND (cardinality($2::text[]) = 0 OR p.category = ANY($2)
       AND ($5::float8 IS NULL OR p.price <= $5::numeric)
       AND ($6::bool IS NULL OR p.in_stock = $6)
       AND p.id <> ALL($7::text[])
-      AND (cardinality($9::text[]) = 0 OR NOT giftvec_excluded(p.title, p.search_tsv, $9)) ";
+      AND (cardinality($9::text[]) = 0 OR NOT giftvec_names_any(p.search_tsv, $9)) ";
 
 /// The `k` products nearest to `query` (cosine) that pass `filters`, with their vectors;
 /// filtered inside the HNSW scan (iterative scan), nearest first.

@@ -59,9 +59,11 @@ const VARIANTS: &[(&str, &str)] = &[
 /// Excluded terms as bound (a `text[]`): each term's letters and digits only, with its other
 /// spellings. The filter (see `product_filters!`) makes each a phrase query that rules out a
 /// product naming it in its title, category or tags, unless the product says it is free of it
-/// ("alcohol" does not rule out "Alcohol-Free Gin", nor "non-alcoholic"), and a product whose
-/// title ends a compound word in it ("balls" rules out "Football"; migration 20 has the
-/// rule); a term of stop words only rules out nothing.
+/// ("alcohol" does not rule out "Alcohol-Free Gin", nor "non-alcoholic"); a term of stop words
+/// only rules out nothing. A compound word that ends in the term is not ruled out ("balls"
+/// leaves "Football"): without a dictionary the same rule would rule "Notebook" out for
+/// "books" and "Saxophone" for "phones", and an exclusion is a hard filter the agent cannot
+/// see through.
 pub fn excluded_terms(terms: &[String]) -> Vec<String> {
     let mut spellings: Vec<String> = Vec::new();
     for term in terms {

@@ -1,2 +1,0 @@
-DROP FUNCTION giftvec_excluded(text, tsvector, text[]);
-DROP FUNCTION giftvec_compounds_any(text, text[]);
