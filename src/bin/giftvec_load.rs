@@ -204,6 +204,12 @@ impl Mcp {
     }
 }
 
+/// The raw query's run: queries per second, and PostgreSQL's CPU milliseconds per query.
+struct Raw {
+    per_second: f64,
+    postgres_ms: Option<f64>,
+}
+
 /// Throughput and latency of one run.
 struct Outcome {
     calls: u64,
@@ -346,13 +352,7 @@ async fn active_model(pool: &sqlx::PgPool) -> Result<(String, i32), String> {
 
 /// Raw pgvector throughput of the same top-10 query, by pgbench at the same concurrency:
 /// the query vectors are the embeddings of `ids` (so this is similar_products' query, and
-/// search's ANN step without the embedding of the request).
-/// The raw query's run: queries per second, and PostgreSQL's CPU milliseconds per query.
-struct Raw {
-    per_second: f64,
-    postgres_ms: Option<f64>,
-}
-
+/// search's ANN step without the embedding of the request), with PostgreSQL's CPU per query.
 async fn pgbench(
     args: &Args,
     pool: &sqlx::PgPool,

@@ -14,8 +14,6 @@
 
 use std::collections::HashMap;
 
-use crate::store::Distance;
-
 /// How many of the best meaning matches vote.
 pub const VOTERS: usize = 10;
 
@@ -46,17 +44,6 @@ pub fn shares<'a>(voters: impl IntoIterator<Item = (&'a str, f64)>) -> HashMap<&
         votes.values_mut().for_each(|v| *v /= total);
     }
     votes
-}
-
-/// The cosine similarity of two unit vectors `distance` apart under `metric` (the embedding
-/// models giftvec serves return unit vectors).
-pub fn cosine(metric: Distance, distance: f64) -> f64 {
-    match metric {
-        Distance::Cosine => 1.0 - distance,
-        // pgvector's `<#>` is the negated inner product.
-        Distance::InnerProduct => -distance,
-        Distance::L2 => 1.0 - distance * distance / 2.0,
-    }
 }
 
 /// `score` raised by `weight` times its category's `share`.
@@ -98,14 +85,6 @@ mod tests {
             .chain([("B", 0.9)])
             .collect();
         assert_eq!(shares(many).get("B"), None);
-    }
-
-    #[test]
-    fn every_metric_gives_the_cosine_of_unit_vectors() {
-        // Unit vectors at 60°: cosine 0.5, L2 distance 1, inner product 0.5.
-        assert!((cosine(Distance::Cosine, 0.5) - 0.5).abs() < 1e-12);
-        assert!((cosine(Distance::InnerProduct, -0.5) - 0.5).abs() < 1e-12);
-        assert!((cosine(Distance::L2, 1.0) - 0.5).abs() < 1e-12);
     }
 
     #[test]

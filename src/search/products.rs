@@ -352,7 +352,7 @@ async fn hybrid(
         .iter()
         .take(category_vote::VOTERS)
         .map(|h| {
-            let cosine = category_vote::cosine(app.model.distance, h.distance);
+            let cosine = app.model.distance.unit_cosine(h.distance);
             (h.product.category.clone(), cosine)
         })
         .collect();

@@ -37,6 +37,17 @@ impl Distance {
         }
     }
 
+    /// The cosine similarity of two unit vectors (as the embedding models giftvec serves
+    /// return) `distance` apart under this metric; pgvector's `<#>` is the negated inner
+    /// product and `<->` the plain L2 distance.
+    pub fn unit_cosine(self, distance: f64) -> f64 {
+        match self {
+            Distance::Cosine => 1.0 - distance,
+            Distance::InnerProduct => -distance,
+            Distance::L2 => 1.0 - distance * distance / 2.0,
+        }
+    }
+
     /// Turns a pgvector distance into a "higher is better" similarity.
     pub fn similarity(self, distance: f64) -> f64 {
         match self {
@@ -322,4 +333,17 @@ pub async fn drop(pool: &PgPool, name: &str) -> Result<()> {
         .await?;
     tx.commit().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_metric_gives_the_cosine_of_unit_vectors() {
+        // Unit vectors at 60°: cosine 0.5, L2 distance 1, inner product 0.5.
+        assert!((Distance::Cosine.unit_cosine(0.5) - 0.5).abs() < 1e-12);
+        assert!((Distance::InnerProduct.unit_cosine(-0.5) - 0.5).abs() < 1e-12);
+        assert!((Distance::L2.unit_cosine(1.0) - 0.5).abs() < 1e-12);
+    }
 }
