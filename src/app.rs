@@ -2,14 +2,12 @@
 
 use std::sync::Arc;
 
-use sqlx::PgPool;
-
 use crate::Result;
 use crate::embed::{Embedder, EmbedderSettings};
 use crate::recommend::{PreferenceSettings, RecommendSettings};
 use crate::search::SearchSettings;
 use crate::search::common_terms::CommonTerms;
-use crate::store::{self, DbSettings, EmbeddingModel};
+use crate::store::{self, Db, DbSettings, EmbeddingModel};
 use crate::tools::dispatch::CallGate;
 use crate::tools::result_cache::ResultCache;
 
@@ -17,17 +15,17 @@ use crate::tools::result_cache::ResultCache;
 #[derive(Clone)]
 pub struct App {
     /// Connection pool to PostgreSQL + pgvector for interactive queries (lookups, searches).
-    pub db: PgPool,
+    pub db: Db,
     /// Pool for the read-only tools' queries: a streaming replica when `DATABASE_READ_URL` is
     /// set, otherwise the same pool as `db`. Nothing is written through it, and nothing read
     /// right after a write (replication lag) goes through it.
-    pub read: PgPool,
+    pub read: Db,
     /// Whether `read` is a replica of its own (`DATABASE_READ_URL`) rather than `db`.
     pub has_replica: bool,
     /// A small separate pool for heavy, non-interactive queries (analytics aggregates, the
     /// search log, find_similar_queries), so that they can never take every connection from
     /// the interactive tools. The same pool as `db` when not configured apart.
-    pub heavy: PgPool,
+    pub heavy: Db,
     /// The embedding service.
     pub embedder: Embedder,
     /// The registry row of the embedder's model.
@@ -73,15 +71,17 @@ impl App {
         Ok(app)
     }
 
-    /// [`App::build`] on an existing pool (tests, tools).
-    pub async fn from_pool(db: PgPool, embed: &EmbedderSettings) -> Result<Self> {
+    /// [`App::build`] on an existing pool (tests, tools: a bare pool is a direct connection).
+    pub async fn from_pool(db: impl Into<Db>, embed: &EmbedderSettings) -> Result<Self> {
+        let db = db.into();
         store::migrate::ensure_current(&db).await?;
         let embedder = Embedder::new(embed, Some(db.clone()))?;
         Self::with_embedder(db, embedder).await
     }
 
     /// [`App::build`] with an already built embedder.
-    pub async fn with_embedder(db: PgPool, embedder: Embedder) -> Result<Self> {
+    pub async fn with_embedder(db: impl Into<Db>, embedder: Embedder) -> Result<Self> {
+        let db = db.into();
         let mut model = store::models::register(&db, &embedder.model_spec()).await?;
         if store::models::active(&db).await?.is_none() {
             model = store::models::activate(&db, &model.name).await?;

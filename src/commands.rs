@@ -35,7 +35,14 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Healthcheck(_) | Command::Doctor(_) => unreachable!("handled above"),
         Command::Migrate(args) => {
-            let pool = store::connect(&settings).await?;
+            let direct = settings.direct().ok_or_else(|| {
+                Error::Setup(
+                    "giftvec migrate needs PostgreSQL itself, not the transaction pooler: set \
+                     DATABASE_DIRECT_URL"
+                        .into(),
+                )
+            })?;
+            let pool = store::connect(&direct).await?;
             migrate_command(&pool, &args).await
         }
         Command::Import(args) => {
@@ -124,7 +131,7 @@ async fn build_app(cli: &Cli, db: &store::DbSettings, calls: &CallArgs) -> Resul
         db.hnsw_ef_search,
     ));
     app.results = ResultCache::start(
-        app.db.clone(),
+        store::invalidation(db, &app.db)?,
         calls.search.result_cache_size,
         calls.search.result_cache_ttl(),
     );
@@ -225,7 +232,7 @@ async fn backfill_command(app: &App, args: &BackfillArgs) -> Result<ExitCode> {
 }
 
 async fn models_command(
-    pool: &sqlx::PgPool,
+    pool: &store::Db,
     preferences: &recommend::PreferenceSettings,
     args: &ModelsArgs,
 ) -> Result<ExitCode> {
@@ -404,7 +411,7 @@ async fn shutdown_signal() {
     tracing::info!("shutdown requested; finishing in-flight calls");
 }
 
-async fn migrate_command(pool: &sqlx::PgPool, args: &MigrateArgs) -> Result<ExitCode> {
+async fn migrate_command(pool: &store::Db, args: &MigrateArgs) -> Result<ExitCode> {
     let before = migrate::status(pool).await?;
     if args.status {
         println!("applied: {:?}", before.applied);
@@ -428,7 +435,7 @@ async fn migrate_command(pool: &sqlx::PgPool, args: &MigrateArgs) -> Result<Exit
     Ok(ExitCode::SUCCESS)
 }
 
-async fn import_command(pool: &sqlx::PgPool, args: &ImportArgs) -> Result<ExitCode> {
+async fn import_command(pool: &store::Db, args: &ImportArgs) -> Result<ExitCode> {
     let mut map = match &args.map {
         Some(spec) => catalog::FieldMap::parse(spec, "--map")?,
         None => catalog::FieldMap::default(),

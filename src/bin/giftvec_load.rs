@@ -30,9 +30,10 @@ use giftvec::observe::cpu;
 #[derive(Debug, Parser)]
 #[command(name = "giftvec-load")]
 struct Args {
-    /// giftvec's base URL (loopback only).
-    #[arg(long, default_value = "http://127.0.0.1:7070")]
-    url: String,
+    /// giftvec's base URL (loopback only); a comma list drives several sidecars at once
+    /// (a fleet), the calls in flight spread over them in turn.
+    #[arg(long, value_delimiter = ',', default_value = "http://127.0.0.1:7070")]
+    url: Vec<String>,
     /// The database giftvec serves (for the product ids and the raw pgbench baseline).
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     database_url: String,
@@ -59,9 +60,10 @@ struct Args {
     /// The pgbench binary.
     #[arg(long, default_value = "pgbench")]
     pgbench: String,
-    /// The sidecar's process id, for its CPU per call (without it the column says n/a).
-    #[arg(long)]
-    sidecar_pid: Option<u32>,
+    /// The sidecar's process id, for its CPU per call (without it the column says n/a); a
+    /// comma list for a fleet, whose CPU is summed.
+    #[arg(long, value_delimiter = ',')]
+    sidecar_pid: Vec<u32>,
     /// Bearer token, when giftvec has one.
     #[arg(long, env = "GIFTVEC_AUTH_TOKEN", hide_env_values = true)]
     token: Option<String>,
@@ -222,8 +224,8 @@ struct Outcome {
 /// Whose CPU a row counts: the sidecar, PostgreSQL's process tree (from its postmaster) and
 /// this process.
 #[derive(Clone, Copy)]
-struct Processes {
-    sidecar: Option<u32>,
+struct Processes<'a> {
+    sidecars: &'a [u32],
     postmaster: Option<u32>,
 }
 
@@ -235,10 +237,13 @@ struct CpuReading {
     client: Option<Duration>,
 }
 
-impl Processes {
+impl Processes<'_> {
     fn read(&self) -> CpuReading {
+        let sidecar = (!self.sidecars.is_empty())
+            .then(|| self.sidecars.iter().map(|&pid| cpu::process(pid)).sum())
+            .flatten();
         CpuReading {
-            sidecar: self.sidecar.and_then(cpu::process),
+            sidecar,
             postgres: self.postmaster.and_then(cpu::tree),
             client: cpu::process(std::process::id()),
         }
@@ -275,11 +280,11 @@ fn or_na(value: Option<f64>, decimals: usize) -> String {
 }
 
 async fn drive(
-    caller: Arc<Caller>,
+    callers: &[Arc<Caller>],
     tool: &str,
     ids: Arc<Vec<String>>,
     (concurrency, seconds): (usize, u64),
-    processes: Processes,
+    processes: Processes<'_>,
 ) -> Outcome {
     let histogram = Arc::new(Mutex::new(
         Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("valid bounds"),
@@ -290,7 +295,8 @@ async fn drive(
     let until = started + Duration::from_secs(seconds);
     let mut workers = Vec::new();
     for w in 0..concurrency {
-        let (caller, ids, histogram) = (caller.clone(), ids.clone(), histogram.clone());
+        let caller = callers[w % callers.len()].clone();
+        let (ids, histogram) = (ids.clone(), histogram.clone());
         let (calls, errors, tool) = (calls.clone(), errors.clone(), tool.to_string());
         workers.push(tokio::spawn(async move {
             let mut local = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("bounds");
@@ -357,7 +363,7 @@ async fn pgbench(
     args: &Args,
     pool: &sqlx::PgPool,
     ids: &[String],
-    processes: Processes,
+    processes: Processes<'_>,
 ) -> Result<Raw, String> {
     let (model, dims) = active_model(pool).await?;
     let e = |e: sqlx::Error| e.to_string();
@@ -451,6 +457,37 @@ fn loopback(url: &str) -> bool {
         || host.starts_with("localhost")
 }
 
+/// A caller of `transport` on the sidecar at `base`.
+async fn connect(
+    transport: &str,
+    base: &str,
+    headers: &jsonrpsee::http_client::HeaderMap,
+    args: &Args,
+) -> Result<Caller, String> {
+    Ok(match transport {
+        "jsonrpc-http" => Caller::Http(
+            jsonrpsee::http_client::HttpClientBuilder::default()
+                .set_headers(headers.clone())
+                .max_concurrent_requests(args.concurrency.max(1))
+                .build(format!("{base}/rpc"))
+                .map_err(|e| e.to_string())?,
+        ),
+        "jsonrpc-ws" => Caller::Ws(
+            jsonrpsee::ws_client::WsClientBuilder::default()
+                .set_headers(headers.clone())
+                .build(format!("{}/rpc", base.replacen("http", "ws", 1)))
+                .await
+                .map_err(|e| e.to_string())?,
+        ),
+        "mcp" => Caller::Mcp(Mcp::connect(base, args.token.clone()).await?),
+        other => {
+            return Err(format!(
+                "unknown transport {other:?} (jsonrpc-http, jsonrpc-ws, mcp)"
+            ));
+        }
+    })
+}
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let args = Args::parse();
@@ -464,8 +501,12 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run(args: Args) -> Result<(), String> {
-    let base = args.url.trim_end_matches('/').to_string();
-    if !loopback(&base) {
+    let bases: Vec<String> = args
+        .url
+        .iter()
+        .map(|u| u.trim_end_matches('/').to_string())
+        .collect();
+    if let Some(base) = bases.iter().find(|b| !loopback(b)) {
         return Err(format!(
             "{base} is not a loopback address; load tests target 127.0.0.1 or ::1 only"
         ));
@@ -505,7 +546,7 @@ async fn run(args: Args) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     let processes = Processes {
-        sidecar: args.sidecar_pid,
+        sidecars: &args.sidecar_pid,
         postmaster: u32::try_from(backend).ok().and_then(cpu::postmaster_of),
     };
     // The raw baseline runs before and after giftvec's rows; the ratio uses their mean, so a
@@ -514,35 +555,17 @@ async fn run(args: Args) -> Result<(), String> {
     let mut rows = Vec::new();
     let mut failed = Vec::new();
     for transport in &args.transports {
-        let caller = Arc::new(match transport.as_str() {
-            "jsonrpc-http" => Caller::Http(
-                jsonrpsee::http_client::HttpClientBuilder::default()
-                    .set_headers(headers.clone())
-                    .max_concurrent_requests(args.concurrency.max(1))
-                    .build(format!("{base}/rpc"))
-                    .map_err(|e| e.to_string())?,
-            ),
-            "jsonrpc-ws" => Caller::Ws(
-                jsonrpsee::ws_client::WsClientBuilder::default()
-                    .set_headers(headers.clone())
-                    .build(format!("{}/rpc", base.replacen("http", "ws", 1)))
-                    .await
-                    .map_err(|e| e.to_string())?,
-            ),
-            "mcp" => Caller::Mcp(Mcp::connect(&base, args.token.clone()).await?),
-            other => {
-                return Err(format!(
-                    "unknown transport {other:?} (jsonrpc-http, jsonrpc-ws, mcp)"
-                ));
-            }
-        });
+        let mut callers = Vec::new();
+        for base in &bases {
+            callers.push(Arc::new(connect(transport, base, &headers, &args).await?));
+        }
         for tool in &args.tools {
             if !["similar_products", "search_products", "recommend_gifts"].contains(&tool.as_str())
             {
                 return Err(format!("unknown tool {tool:?}"));
             }
             let out = drive(
-                caller.clone(),
+                &callers,
                 tool,
                 ids.clone(),
                 (args.concurrency, args.seconds),

@@ -1,6 +1,7 @@
 //! Bulk import of a catalog file: detect its format, stream its products, validate, upsert
 //! in batches, report (and with `prune`, remove what a full feed no longer lists).
 
+use crate::store::{Db, DbRef};
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{BufRead, BufReader};
@@ -8,7 +9,6 @@ use std::path::Path;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
-use sqlx::PgPool;
 use tokio::task::JoinSet;
 
 use super::feeds::{self, Entry};
@@ -105,10 +105,11 @@ pub struct ImportReport {
 /// Imports `path` into the products table.
 #[tracing::instrument(skip(pool, options), fields(path = %path.display()))]
 pub async fn import_file(
-    pool: &PgPool,
+    pool: impl Into<DbRef<'_>>,
     path: &Path,
     options: &ImportOptions,
 ) -> Result<ImportReport> {
+    let pool: DbRef<'_> = pool.into();
     let file = File::open(path)
         .map_err(|err| Error::invalid("file", format!("cannot open {}: {err}", path.display())))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
@@ -157,7 +158,7 @@ fn progress_bar(enabled: bool, size: u64) -> ProgressBar {
 }
 
 struct Importer<'a> {
-    pool: &'a PgPool,
+    pool: Db,
     options: &'a ImportOptions,
     batch: Vec<(u64, NewProduct)>,
     first_line_of: HashMap<String, u64>,
@@ -178,9 +179,9 @@ type Written = (Vec<(u64, NewProduct)>, Result<UpsertCounts>);
 const IN_FLIGHT: usize = 2;
 
 impl<'a> Importer<'a> {
-    fn new(pool: &'a PgPool, options: &'a ImportOptions) -> Self {
+    fn new(pool: DbRef<'_>, options: &'a ImportOptions) -> Self {
         Self {
-            pool,
+            pool: pool.to_db(),
             options,
             batch: Vec::with_capacity(options.batch_size),
             first_line_of: HashMap::new(),
@@ -241,7 +242,7 @@ impl<'a> Importer<'a> {
     async fn absent_and_prune(&mut self) -> Result<()> {
         let mut listed: Vec<String> = self.first_line_of.keys().cloned().collect();
         listed.extend(self.rejected_ids.iter().cloned());
-        self.report.absent = products::ids_absent_from(self.pool, &listed).await?;
+        self.report.absent = products::ids_absent_from(&self.pool, &listed).await?;
         if !self.options.prune || self.report.absent.is_empty() {
             return Ok(());
         }
@@ -258,7 +259,7 @@ impl<'a> Importer<'a> {
         };
         match refused {
             Some(reason) => self.report.prune_refused = Some(reason),
-            None => self.report.pruned = products::delete(self.pool, &self.report.absent).await?,
+            None => self.report.pruned = products::delete(&self.pool, &self.report.absent).await?,
         }
         Ok(())
     }
@@ -311,7 +312,7 @@ impl<'a> Importer<'a> {
             Ok(counts) => self.report.counts += counts,
             Err(Error::InvalidInput { .. }) => {
                 for (line, product) in batch {
-                    match products::upsert_batch(self.pool, std::slice::from_ref(&product)).await {
+                    match products::upsert_batch(&self.pool, std::slice::from_ref(&product)).await {
                         Ok(counts) => self.report.counts += counts,
                         Err(Error::InvalidInput { message, .. }) => {
                             self.note_rejected(Some(product.id.clone()));

@@ -86,6 +86,20 @@ pub struct DatabaseArgs {
           global = true, value_parser = parse_secret)]
     pub read_url: Option<SecretString>,
 
+    /// Whether DATABASE_URL leads to a connection pooler: `none` (PostgreSQL itself, or a
+    /// session-mode pooler) or `transaction` (PgBouncer or another pooler in transaction mode;
+    /// giftvec then keeps nothing across transactions, and finds at start whether the pooler
+    /// keeps prepared statements and which settings the role already has).
+    #[arg(long, env = "GIFTVEC_DB_POOLER", default_value = "none", global = true)]
+    pub db_pooler: crate::store::Pooler,
+
+    /// PostgreSQL URL that bypasses the pooler, for what needs a session of its own: the
+    /// result cache's LISTEN for catalog changes, and `giftvec migrate`. Without it, behind a
+    /// transaction pooler, cached results expire after a short TTL instead of on change.
+    #[arg(long = "database-direct-url", env = "DATABASE_DIRECT_URL", hide_env_values = true,
+          global = true, value_parser = parse_secret)]
+    pub direct_url: Option<SecretString>,
+
     /// HNSW candidate list size per vector query (1 to 1000): recall against speed. Every
     /// connection starts with it; with ef_construction 128, 100 kept recall@10 at 0.999 up to
     /// 1M products (docs/search.md).
@@ -165,6 +179,8 @@ impl DatabaseArgs {
             client_check_interval: Duration::from_millis(self.db_client_check_ms),
             hnsw_ef_search: self.hnsw_ef_search,
             read_url: self.read_url.clone(),
+            pooler: self.db_pooler,
+            direct_url: self.direct_url.clone(),
         })
     }
 }

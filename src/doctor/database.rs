@@ -1,9 +1,8 @@
 //! The database checks of `giftvec doctor`: server, pgvector, migrations, models, coverage
 //! and indexes, in that order; the later ones only once the earlier pass.
 
+use crate::store::DbRef;
 use std::time::Duration;
-
-use sqlx::PgPool;
 
 use super::{Check, Verdict};
 use crate::store::migrate::{self, INSTALL_PGVECTOR};
@@ -16,7 +15,7 @@ const MIN_PGVECTOR: (u32, u32) = (0, 8);
 const MIN_POSTGRES: i32 = 150_000;
 
 /// A small pool that gives up quickly: doctor must answer, not hang.
-pub(super) async fn connect(db: &DbSettings) -> Result<PgPool, String> {
+pub(super) async fn connect(db: &DbSettings) -> Result<store::Db, String> {
     let quick = DbSettings {
         max_connections: 2,
         acquire_timeout: Duration::from_secs(5),
@@ -39,6 +38,8 @@ pub(super) async fn checks(db: &DbSettings, configured: Option<&str>, out: &mut 
             return;
         }
     };
+    out.push(super::connections::route(&pool, db));
+    out.extend(super::connections::session_needs(db));
     out.push(postgres(&pool).await);
     let pgvector = pgvector(&pool).await;
     let has_vector = pgvector.verdict == Verdict::Ok;
@@ -51,7 +52,8 @@ pub(super) async fn checks(db: &DbSettings, configured: Option<&str>, out: &mut 
     }
 }
 
-async fn postgres(pool: &PgPool) -> Check {
+async fn postgres(pool: impl Into<DbRef<'_>>) -> Check {
+    let pool: DbRef<'_> = pool.into();
     match health::server_version(pool).await {
         Ok((version, num)) if num >= MIN_POSTGRES => {
             Check::ok("postgresql", format!("PostgreSQL {version}"))
@@ -71,7 +73,8 @@ fn major_minor(version: &str) -> Option<(u32, u32)> {
     Some((parts.next()??, parts.next()??))
 }
 
-async fn pgvector(pool: &PgPool) -> Check {
+async fn pgvector(pool: impl Into<DbRef<'_>>) -> Check {
+    let pool: DbRef<'_> = pool.into();
     let too_old = |v: &str| major_minor(v).is_none_or(|mm| mm < MIN_PGVECTOR);
     match health::pgvector_versions(pool).await {
         Err(err) => Check::fail("pgvector", err.to_string(), "check the database logs"),
@@ -103,7 +106,8 @@ async fn pgvector(pool: &PgPool) -> Check {
     }
 }
 
-async fn migrations(pool: &PgPool) -> Check {
+async fn migrations(pool: impl Into<DbRef<'_>>) -> Check {
+    let pool: DbRef<'_> = pool.into();
     let status = match migrate::status(pool).await {
         Ok(status) => status,
         Err(err) => return Check::fail("migrations", err.to_string(), "check the database logs"),
@@ -135,7 +139,8 @@ async fn migrations(pool: &PgPool) -> Check {
     }
 }
 
-async fn models(pool: &PgPool, configured: Option<&str>, checks: &mut Vec<Check>) {
+async fn models(pool: impl Into<DbRef<'_>>, configured: Option<&str>, checks: &mut Vec<Check>) {
+    let pool: DbRef<'_> = pool.into();
     let models = match store::models::list(pool).await {
         Ok(models) => models,
         Err(err) => {
@@ -189,7 +194,8 @@ async fn models(pool: &PgPool, configured: Option<&str>, checks: &mut Vec<Check>
     }
 }
 
-async fn coverage(pool: &PgPool, model: &str, products: i64) -> Check {
+async fn coverage(pool: impl Into<DbRef<'_>>, model: &str, products: i64) -> Check {
+    let pool: DbRef<'_> = pool.into();
     let name = format!("coverage {model}");
     let current = match store::embeddings::current_count(pool, model).await {
         Ok(n) => n,
@@ -229,7 +235,8 @@ async fn coverage(pool: &PgPool, model: &str, products: i64) -> Check {
     }
 }
 
-async fn index(pool: &PgPool, model: &store::EmbeddingModel, products: i64) -> Check {
+async fn index(pool: impl Into<DbRef<'_>>, model: &store::EmbeddingModel, products: i64) -> Check {
+    let pool: DbRef<'_> = pool.into();
     let name = format!("index {}", model.name);
     let ef_search = health::setting(pool, store::hnsw::EF_SEARCH)
         .await

@@ -4,6 +4,7 @@
 //! fix. Exit status 0 unless a check failed (warnings do not fail: a catalog still being
 //! embedded is served). Used by the migration Job after `giftvec migrate` and by operators.
 
+mod connections;
 mod database;
 mod services;
 

@@ -5,9 +5,9 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use crate::store::Db;
 use chrono::{NaiveDate, Utc};
 use serde::Serialize;
-use sqlx::PgPool;
 
 use super::provider::ModelInfo;
 use crate::Error;
@@ -49,7 +49,7 @@ const REFRESH: Duration = Duration::from_secs(5);
 
 /// Tracks spend against the budget.
 pub struct Budget {
-    pool: Option<PgPool>,
+    pool: Option<Db>,
     settings: BudgetSettings,
     today: Mutex<Today>,
 }
@@ -63,7 +63,7 @@ struct Today {
 
 impl Budget {
     /// A tracker; without a pool, spend is counted in this process only.
-    pub fn new(pool: Option<PgPool>, settings: BudgetSettings) -> Self {
+    pub fn new(pool: Option<Db>, settings: BudgetSettings) -> Self {
         Self {
             pool,
             settings,

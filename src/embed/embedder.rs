@@ -7,9 +7,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::store::Db;
 use futures::FutureExt;
 use futures::future::{BoxFuture, Shared, WeakShared};
-use sqlx::PgPool;
 use tokio::sync::Semaphore;
 use tokio_util::task::AbortOnDropHandle;
 
@@ -62,7 +62,7 @@ pub(super) struct Inner {
 impl Embedder {
     /// Builds the provider named by `settings` (loading the local model, or checking the
     /// OpenAI settings); `pool` persists usage and shares the budget across sidecars.
-    pub fn new(settings: &EmbedderSettings, pool: Option<PgPool>) -> Result<Self, Error> {
+    pub fn new(settings: &EmbedderSettings, pool: Option<Db>) -> Result<Self, Error> {
         settings.index.check()?;
         let (provider, default_concurrency): (Box<dyn EmbeddingProvider>, usize) =
             match &settings.provider {
@@ -91,7 +91,7 @@ impl Embedder {
         provider: Box<dyn EmbeddingProvider>,
         settings: &EmbedderSettings,
         default_concurrency: usize,
-        pool: Option<PgPool>,
+        pool: Option<Db>,
     ) -> Self {
         let concurrency = match settings.concurrency {
             0 => default_concurrency,

@@ -74,7 +74,8 @@ fn refresh(app: &App) {
     if app.has_replica {
         pools.push(("read", &app.read));
     }
-    for (name, pool) in pools {
+    for (name, db) in pools {
+        let pool = db.pool();
         let size = f64::from(pool.size());
         let idle = pool.num_idle() as f64;
         let max = f64::from(pool.options().get_max_connections());

@@ -1,14 +1,13 @@
 //! Recording an event and moving the user's preference vectors in the same transaction, and
 //! rebuilding those vectors from history.
 
+use crate::store::DbRef;
 use std::collections::HashMap;
 
 use crate::app::App;
 use crate::store;
 use crate::store::events::{self, NewEvent};
 use crate::{Error, Result};
-
-use sqlx::PgPool;
 
 use super::preference::{self, Preference, PreferenceSettings};
 
@@ -91,11 +90,12 @@ pub async fn rebuild(app: &App, user_id: &str, model: &str) -> Result<Option<Pre
 
 /// [`rebuild`] on a bare pool.
 pub async fn rebuild_with(
-    pool: &PgPool,
+    pool: impl Into<DbRef<'_>>,
     settings: &PreferenceSettings,
     user_id: &str,
     model: &str,
 ) -> Result<Option<Preference>> {
+    let pool: DbRef<'_> = pool.into();
     let history = events::history(pool, user_id, model).await?;
     let rebuilt = history.iter().fold(None, |acc, (weight, at, vector)| {
         Some(preference::add(
@@ -125,10 +125,11 @@ pub async fn rebuild_with(
 /// Rebuilds every user's vector under `model` (a model switch); returns how many users have
 /// one.
 pub async fn rebuild_model(
-    pool: &PgPool,
+    pool: impl Into<DbRef<'_>>,
     settings: &PreferenceSettings,
     model: &str,
 ) -> Result<usize> {
+    let pool: DbRef<'_> = pool.into();
     let mut n = 0;
     for user in events::users(pool).await? {
         n += usize::from(rebuild_with(pool, settings, &user, model).await?.is_some());

@@ -55,7 +55,7 @@ pub async fn profile_vector(app: &App, r: &Recipient) -> Result<Option<Embedding
 }
 
 async fn mean(
-    pool: &sqlx::PgPool,
+    pool: &crate::store::Db,
     model: &EmbeddingModel,
     ids: &[String],
 ) -> Result<Option<Embedding>> {

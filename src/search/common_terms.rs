@@ -2,11 +2,11 @@
 //! search does not let make a product a candidate on their own (`store::keyword`). Read from
 //! the planner's statistics and kept for a few minutes, so a search costs no lookup.
 
+use crate::store::DbRef;
 use std::sync::Arc;
 use std::time::Duration;
 
 use moka::future::Cache;
-use sqlx::PgPool;
 
 use crate::store;
 
@@ -33,7 +33,8 @@ impl Default for CommonTerms {
 impl CommonTerms {
     /// Lexemes in more than `share` of products (none when `share` is 0 or the statistics
     /// cannot be read: keyword search then considers every match, as it always could).
-    pub async fn get(&self, pool: &PgPool, share: f64) -> Arc<Vec<String>> {
+    pub async fn get(&self, pool: impl Into<DbRef<'_>>, share: f64) -> Arc<Vec<String>> {
+        let pool: DbRef<'_> = pool.into();
         if share <= 0.0 {
             return Arc::default();
         }

@@ -13,9 +13,10 @@
 //! large catalogs); they still count in the score of the leading candidates, and rank alone
 //! only when the others are too few.
 
+use super::DbRef;
 use sqlx::postgres::{PgArguments, PgRow};
 use sqlx::query::QueryAs;
-use sqlx::{FromRow, PgPool, Postgres};
+use sqlx::{FromRow, Postgres};
 
 use super::ProductFilters;
 use super::keyword::KeywordHit;
@@ -161,13 +162,14 @@ const SEARCH: &str = concat!(
 /// The `k` best BM25 matches for `query` among the products passing `filters`.
 #[tracing::instrument(skip(pool, filters))]
 pub async fn search(
-    pool: &PgPool,
+    pool: impl Into<DbRef<'_>>,
     query: &str,
     filters: &ProductFilters,
     k: i64,
     gate: Gate,
     params: &Bm25Params,
 ) -> Result<Vec<KeywordHit>> {
+    let pool: DbRef<'_> = pool.into();
     let search = sqlx::query_as(SEARCH)
         .bind(query)
         .bind(&filters.category)
@@ -200,12 +202,13 @@ pub async fn search(
 /// than running them), and their shape does not depend on the values (`BEGIN`, `SET LOCAL`,
 /// the query, `COMMIT`).
 async fn fetch_generic<'q, O>(
-    pool: &PgPool,
+    pool: impl Into<DbRef<'_>>,
     query: QueryAs<'q, Postgres, O, PgArguments>,
 ) -> Result<Vec<O>>
 where
     O: Send + Unpin + for<'r> FromRow<'r, PgRow>,
 {
+    let pool: DbRef<'_> = pool.into();
     let mut tx = pool.begin().await?;
     sqlx::query("SET LOCAL plan_cache_mode = force_generic_plan")
         .execute(&mut *tx)
@@ -218,7 +221,8 @@ where
 /// Folds the statistics' delta rows (the writers' triggers append them); reads are exact
 /// either way, this keeps them short.
 #[tracing::instrument(skip(pool))]
-pub async fn compact(pool: &PgPool) -> Result<()> {
+pub async fn compact(pool: impl Into<DbRef<'_>>) -> Result<()> {
+    let pool: DbRef<'_> = pool.into();
     sqlx::query("SELECT giftvec_bm25_compact()")
         .execute(pool)
         .await?;

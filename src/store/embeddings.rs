@@ -2,7 +2,7 @@
 //! from. The text itself is built by the SQL function `giftvec_product_text`, the one place
 //! that decides what a product "says" to the embedding model.
 
-use sqlx::PgPool;
+use super::DbRef;
 
 use super::{Embedding, EmbeddingModel};
 use crate::{Error, Result};
@@ -63,7 +63,8 @@ ON CONFLICT (product_id, model) DO UPDATE SET
 
 /// The current embedding text of each product in `ids` that exists.
 #[tracing::instrument(skip_all, fields(ids = ids.len()))]
-pub async fn product_texts(pool: &PgPool, ids: &[String]) -> Result<Vec<ProductText>> {
+pub async fn product_texts(pool: impl Into<DbRef<'_>>, ids: &[String]) -> Result<Vec<ProductText>> {
+    let pool: DbRef<'_> = pool.into();
     Ok(sqlx::query_as(PRODUCT_TEXTS)
         .bind(ids)
         .fetch_all(pool)
@@ -74,11 +75,12 @@ pub async fn product_texts(pool: &PgPool, ids: &[String]) -> Result<Vec<ProductT
 /// for their current text.
 #[tracing::instrument(skip(pool, model), fields(model = %model.name))]
 pub async fn stale(
-    pool: &PgPool,
+    pool: impl Into<DbRef<'_>>,
     model: &EmbeddingModel,
     after: &str,
     limit: i64,
 ) -> Result<Vec<ProductText>> {
+    let pool: DbRef<'_> = pool.into();
     Ok(sqlx::query_as(STALE)
         .bind(&model.name)
         .bind(after)
@@ -89,7 +91,8 @@ pub async fn stale(
 
 /// How many products have no embedding of `model` for their current text.
 #[tracing::instrument(skip(pool, model), fields(model = %model.name))]
-pub async fn stale_count(pool: &PgPool, model: &EmbeddingModel) -> Result<i64> {
+pub async fn stale_count(pool: impl Into<DbRef<'_>>, model: &EmbeddingModel) -> Result<i64> {
+    let pool: DbRef<'_> = pool.into();
     Ok(sqlx::query_scalar(STALE_COUNT)
         .bind(&model.name)
         .fetch_one(pool)
@@ -98,7 +101,8 @@ pub async fn stale_count(pool: &PgPool, model: &EmbeddingModel) -> Result<i64> {
 
 /// How many products have an embedding of `model` for their current text.
 #[tracing::instrument(skip(pool))]
-pub async fn current_count(pool: &PgPool, model: &str) -> Result<i64> {
+pub async fn current_count(pool: impl Into<DbRef<'_>>, model: &str) -> Result<i64> {
+    let pool: DbRef<'_> = pool.into();
     Ok(sqlx::query_scalar(
         "SELECT count(*) FROM products p JOIN product_embeddings e
              ON e.product_id = p.id AND e.model = $1
@@ -111,7 +115,8 @@ pub async fn current_count(pool: &PgPool, model: &str) -> Result<i64> {
 
 /// Stored vectors of `model` that are unusable: wrong dimension or zero length.
 #[tracing::instrument(skip(pool, model), fields(model = %model.name))]
-pub async fn invalid_count(pool: &PgPool, model: &EmbeddingModel) -> Result<i64> {
+pub async fn invalid_count(pool: impl Into<DbRef<'_>>, model: &EmbeddingModel) -> Result<i64> {
+    let pool: DbRef<'_> = pool.into();
     Ok(sqlx::query_scalar(
         "SELECT count(*) FROM product_embeddings
          WHERE model = $1 AND (vector_dims(embedding) <> $2 OR vector_norm(embedding) = 0)",
@@ -124,7 +129,12 @@ pub async fn invalid_count(pool: &PgPool, model: &EmbeddingModel) -> Result<i64>
 
 /// Stores `rows` for `model` (replacing older vectors of the same products), all or nothing.
 #[tracing::instrument(skip_all, fields(model = %model.name, rows = rows.len()))]
-pub async fn upsert(pool: &PgPool, model: &EmbeddingModel, rows: &[NewEmbedding]) -> Result<()> {
+pub async fn upsert(
+    pool: impl Into<DbRef<'_>>,
+    model: &EmbeddingModel,
+    rows: &[NewEmbedding],
+) -> Result<()> {
+    let pool: DbRef<'_> = pool.into();
     if let Some(bad) = rows
         .iter()
         .find(|r| r.embedding.dimensions() != model.dimensions as usize)
@@ -156,10 +166,11 @@ pub async fn upsert(pool: &PgPool, model: &EmbeddingModel, rows: &[NewEmbedding]
 /// The stored embedding of `product_id` for `model`, if any.
 #[tracing::instrument(skip(pool, model), fields(model = %model.name))]
 pub async fn get(
-    pool: &PgPool,
+    pool: impl Into<DbRef<'_>>,
     model: &EmbeddingModel,
     product_id: &str,
 ) -> Result<Option<Embedding>> {
+    let pool: DbRef<'_> = pool.into();
     let row: Option<pgvector::Vector> = sqlx::query_scalar(
         "SELECT embedding FROM product_embeddings WHERE product_id = $1 AND model = $2",
     )
@@ -175,10 +186,11 @@ pub async fn get(
 /// `None` when there is no such product.
 #[tracing::instrument(skip(pool, model), fields(model = %model.name))]
 pub async fn with_product(
-    pool: &PgPool,
+    pool: impl Into<DbRef<'_>>,
     model: &EmbeddingModel,
     product_id: &str,
 ) -> Result<Option<(f64, String, Option<Embedding>)>> {
+    let pool: DbRef<'_> = pool.into();
     let row: Option<(f64, String, Option<pgvector::Vector>)> = sqlx::query_as(
         "SELECT p.price::float8, p.category, e.embedding FROM products p
          LEFT JOIN product_embeddings e ON e.product_id = p.id AND e.model = $2
@@ -202,9 +214,10 @@ pub async fn with_product(
 /// written when nothing changes.
 #[tracing::instrument(skip(pool))]
 pub async fn add_text_attributes(
-    pool: &PgPool,
+    pool: impl Into<DbRef<'_>>,
     wanted: &[(String, Option<String>)],
 ) -> Result<Vec<String>> {
+    let pool: DbRef<'_> = pool.into();
     if wanted.is_empty() {
         return Ok(Vec::new());
     }

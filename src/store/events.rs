@@ -1,7 +1,8 @@
 //! Shopper events (`events`, append-only) and the preference rows they move.
 
+use super::DbRef;
 use chrono::{DateTime, Utc};
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgConnection;
 
 use crate::Result;
 use crate::recommend::Preference;
@@ -175,10 +176,11 @@ pub async fn save_preference(
 
 /// A user's events under `model` that have an embedding, oldest first: weight, time, vector.
 pub async fn history(
-    pool: &PgPool,
+    pool: impl Into<DbRef<'_>>,
     user_id: &str,
     model: &str,
 ) -> Result<Vec<(f64, DateTime<Utc>, Vec<f32>)>> {
+    let pool: DbRef<'_> = pool.into();
     let rows: Vec<(f64, DateTime<Utc>, pgvector::Vector)> = sqlx::query_as(
         "SELECT ev.weight, ev.occurred_at, e.embedding
          FROM events ev JOIN product_embeddings e ON e.product_id = ev.product_id AND e.model = $2
@@ -195,7 +197,8 @@ pub async fn history(
 }
 
 /// Users with events.
-pub async fn users(pool: &PgPool) -> Result<Vec<String>> {
+pub async fn users(pool: impl Into<DbRef<'_>>) -> Result<Vec<String>> {
+    let pool: DbRef<'_> = pool.into();
     Ok(
         sqlx::query_scalar("SELECT DISTINCT user_id FROM events ORDER BY user_id")
             .fetch_all(pool)

@@ -2,13 +2,29 @@
 //! index, a session setting and replication. Catalog queries only, so they work on a database
 //! giftvec has never migrated (except [`model_index`], which needs giftvec's functions).
 
-use sqlx::PgPool;
+use super::DbRef;
 
 use crate::Result;
 
+/// Whether a new connection to the pool's database opens within `wait`: told apart from a
+/// busy pool, an unreachable database is worth a different answer to the caller.
+pub async fn reachable(pool: impl Into<DbRef<'_>>, wait: std::time::Duration) -> bool {
+    use sqlx::{ConnectOptions, Connection};
+    let pool: DbRef<'_> = pool.into();
+    let options = pool.pool().connect_options();
+    match tokio::time::timeout(wait, options.connect()).await {
+        Ok(Ok(conn)) => {
+            let _ = conn.close().await;
+            true
+        }
+        _ => false,
+    }
+}
+
 /// The server's version string and number (`server_version`, `server_version_num`).
 #[tracing::instrument(skip(pool))]
-pub async fn server_version(pool: &PgPool) -> Result<(String, i32)> {
+pub async fn server_version(pool: impl Into<DbRef<'_>>) -> Result<(String, i32)> {
+    let pool: DbRef<'_> = pool.into();
     Ok(sqlx::query_as(
         "SELECT current_setting('server_version'), current_setting('server_version_num')::int",
     )
@@ -18,7 +34,10 @@ pub async fn server_version(pool: &PgPool) -> Result<(String, i32)> {
 
 /// pgvector's version created in this database, and the version the server offers.
 #[tracing::instrument(skip(pool))]
-pub async fn pgvector_versions(pool: &PgPool) -> Result<(Option<String>, Option<String>)> {
+pub async fn pgvector_versions(
+    pool: impl Into<DbRef<'_>>,
+) -> Result<(Option<String>, Option<String>)> {
+    let pool: DbRef<'_> = pool.into();
     Ok(sqlx::query_as(
         "SELECT (SELECT extversion FROM pg_extension WHERE extname = 'vector'),
                 (SELECT default_version FROM pg_available_extensions WHERE name = 'vector')",
@@ -40,7 +59,8 @@ pub struct IndexHealth {
 
 /// The HNSW index of `model`, if it exists.
 #[tracing::instrument(skip(pool))]
-pub async fn model_index(pool: &PgPool, model: &str) -> Result<Option<IndexHealth>> {
+pub async fn model_index(pool: impl Into<DbRef<'_>>, model: &str) -> Result<Option<IndexHealth>> {
+    let pool: DbRef<'_> = pool.into();
     let row: Option<(String, bool, i64)> = sqlx::query_as(
         "SELECT c.relname::text, i.indisvalid, pg_relation_size(c.oid)
          FROM pg_class c JOIN pg_index i ON i.indexrelid = c.oid
@@ -54,7 +74,8 @@ pub async fn model_index(pool: &PgPool, model: &str) -> Result<Option<IndexHealt
 
 /// The value of setting `name` on one of the pool's connections (`None` when unset).
 #[tracing::instrument(skip(pool))]
-pub async fn setting(pool: &PgPool, name: &str) -> Result<Option<String>> {
+pub async fn setting(pool: impl Into<DbRef<'_>>, name: &str) -> Result<Option<String>> {
+    let pool: DbRef<'_> = pool.into();
     Ok(sqlx::query_scalar("SELECT current_setting($1, true)")
         .bind(name)
         .fetch_one(pool)
@@ -63,7 +84,8 @@ pub async fn setting(pool: &PgPool, name: &str) -> Result<Option<String>> {
 
 /// Whether the server is a standby, and how long ago it replayed the last change (seconds).
 #[tracing::instrument(skip(pool))]
-pub async fn replication(pool: &PgPool) -> Result<(bool, Option<f64>)> {
+pub async fn replication(pool: impl Into<DbRef<'_>>) -> Result<(bool, Option<f64>)> {
+    let pool: DbRef<'_> = pool.into();
     Ok(sqlx::query_as(
         "SELECT pg_is_in_recovery(),
                 extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8",

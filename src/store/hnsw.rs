@@ -1,12 +1,14 @@
-//! HNSW query settings. Every connection giftvec opens starts with the search default of
-//! `hnsw.ef_search` and with iterative scans on (startup options, [`super::connect`]), so a
-//! vector query at the default runs as one statement; a query that needs another `ef_search`
-//! sets it for its own transaction only.
+//! HNSW query settings. Every checkout of giftvec's pools starts with the search default of
+//! `hnsw.ef_search` and with iterative scans on (startup options of a direct connection, the
+//! role's settings or `SET LOCAL` behind a pooler: [`super::session`]), so a vector query at
+//! the default runs as one statement; a query that needs another `ef_search` sets it for its
+//! own transaction only.
 
 use sqlx::postgres::{PgArguments, PgRow};
 use sqlx::query::QueryAs;
 use sqlx::{FromRow, PgPool, Postgres};
 
+use super::DbRef;
 use crate::Result;
 
 /// pgvector's HNSW candidate-list setting.
@@ -34,10 +36,10 @@ pub fn session_ef_search(pool: &PgPool) -> Option<u32> {
 }
 
 /// All rows of `query`, a vector query, scanned with `ef_search` and iterative scans on: on
-/// the pool directly when its connections start that way (one round trip), otherwise in a
+/// the pool directly when its checkouts start that way (one round trip), otherwise in a
 /// transaction that sets both first (`BEGIN`, `set_config`, the query, `COMMIT`).
 pub async fn fetch_all<'q, O>(
-    pool: &PgPool,
+    pool: DbRef<'_>,
     ef_search: u32,
     query: QueryAs<'q, Postgres, O, PgArguments>,
 ) -> Result<Vec<O>>
@@ -45,7 +47,7 @@ where
     O: Send + Unpin + for<'r> FromRow<'r, PgRow>,
 {
     let ef_search = ef_search.clamp(1, 1000);
-    if session_ef_search(pool) == Some(ef_search) {
+    if pool.checkout_ef_search() == Some(ef_search) {
         return Ok(query.fetch_all(pool).await?);
     }
     let mut tx = pool.begin().await?;

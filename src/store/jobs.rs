@@ -2,10 +2,10 @@
 //! LOCKED`, complete together with the embeddings in one transaction, retry with backoff,
 //! dead-letter after the last attempt.
 
+use super::DbRef;
 use std::time::Duration;
 
 use serde::Serialize;
-use sqlx::PgPool;
 
 use super::EmbeddingModel;
 use super::embeddings::NewEmbedding;
@@ -91,12 +91,13 @@ WHERE id = ANY($1) AND state = 'running'";
 /// Claims up to `limit` due jobs of `model` (and jobs whose lease expired) for `worker`.
 #[tracing::instrument(skip(pool, model), fields(model = %model.name))]
 pub async fn claim(
-    pool: &PgPool,
+    pool: impl Into<DbRef<'_>>,
     model: &EmbeddingModel,
     worker: &str,
     limit: i64,
     lease: Duration,
 ) -> Result<Vec<ClaimedJob>> {
+    let pool: DbRef<'_> = pool.into();
     Ok(sqlx::query_as(CLAIM)
         .bind(&model.name)
         .bind(limit)
@@ -109,10 +110,11 @@ pub async fn claim(
 /// The current text of each product, and whether `model` already has it embedded.
 #[tracing::instrument(skip(pool, model, product_ids), fields(model = %model.name))]
 pub async fn texts(
-    pool: &PgPool,
+    pool: impl Into<DbRef<'_>>,
     model: &EmbeddingModel,
     product_ids: &[String],
 ) -> Result<Vec<JobText>> {
+    let pool: DbRef<'_> = pool.into();
     Ok(sqlx::query_as(TEXTS)
         .bind(product_ids)
         .bind(&model.name)
@@ -123,11 +125,12 @@ pub async fn texts(
 /// Stores `rows` for `model` and marks `jobs` done, atomically.
 #[tracing::instrument(skip_all, fields(model = %model.name, jobs = jobs.len()))]
 pub async fn complete(
-    pool: &PgPool,
+    pool: impl Into<DbRef<'_>>,
     model: &EmbeddingModel,
     jobs: &[i64],
     rows: &[NewEmbedding],
 ) -> Result<()> {
+    let pool: DbRef<'_> = pool.into();
     let mut tx = pool.begin().await?;
     if !rows.is_empty() {
         let ids: Vec<&str> = rows.iter().map(|r| r.product_id.as_str()).collect();
@@ -150,12 +153,13 @@ pub async fn complete(
 /// Records a failed attempt: back to pending after `retry_in`, or dead after `max_attempts`.
 #[tracing::instrument(skip(pool))]
 pub async fn fail(
-    pool: &PgPool,
+    pool: impl Into<DbRef<'_>>,
     job: i64,
     error: &str,
     max_attempts: i32,
     retry_in: Duration,
 ) -> Result<()> {
+    let pool: DbRef<'_> = pool.into();
     sqlx::query(FAIL)
         .bind(job)
         .bind(error)
@@ -168,7 +172,8 @@ pub async fn fail(
 
 /// Hands jobs back untouched (shutdown): pending again, the attempt not counted.
 #[tracing::instrument(skip(pool))]
-pub async fn release(pool: &PgPool, jobs: &[i64]) -> Result<()> {
+pub async fn release(pool: impl Into<DbRef<'_>>, jobs: &[i64]) -> Result<()> {
+    let pool: DbRef<'_> = pool.into();
     sqlx::query(RELEASE).bind(jobs).execute(pool).await?;
     Ok(())
 }
@@ -194,7 +199,8 @@ pub struct QueueCounts {
 
 /// Queue figures for `model`.
 #[tracing::instrument(skip(pool))]
-pub async fn counts(pool: &PgPool, model: &str) -> Result<QueueCounts> {
+pub async fn counts(pool: impl Into<DbRef<'_>>, model: &str) -> Result<QueueCounts> {
+    let pool: DbRef<'_> = pool.into();
     Ok(sqlx::query_as(
         "SELECT count(*) FILTER (WHERE state = 'pending') AS pending,
                 count(*) FILTER (WHERE state = 'running') AS running,
@@ -222,7 +228,12 @@ pub async fn counts(pool: &PgPool, model: &str) -> Result<QueueCounts> {
 
 /// The most recent dead jobs of `model` with their last error.
 #[tracing::instrument(skip(pool))]
-pub async fn dead(pool: &PgPool, model: &str, limit: i64) -> Result<Vec<(String, String)>> {
+pub async fn dead(
+    pool: impl Into<DbRef<'_>>,
+    model: &str,
+    limit: i64,
+) -> Result<Vec<(String, String)>> {
+    let pool: DbRef<'_> = pool.into();
     Ok(sqlx::query_as(
         "SELECT product_id, coalesce(last_error, '') FROM embedding_jobs
          WHERE model = $1 AND state = 'dead' ORDER BY finished_at DESC LIMIT $2",
@@ -238,7 +249,8 @@ pub async fn dead(pool: &PgPool, model: &str, limit: i64) -> Result<Vec<(String,
 /// already has a job waiting or running; older dead jobs of replayed products are removed.
 /// Returns how many were requeued.
 #[tracing::instrument(skip(pool))]
-pub async fn replay_dead(pool: &PgPool, model: &str) -> Result<u64> {
+pub async fn replay_dead(pool: impl Into<DbRef<'_>>, model: &str) -> Result<u64> {
+    let pool: DbRef<'_> = pool.into();
     let mut tx = pool.begin().await?;
     let requeued = sqlx::query(
         "WITH latest AS (

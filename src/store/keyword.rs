@@ -6,8 +6,8 @@
 //! first, and the others are ranked only when those are too few, so a word in a tenth of the
 //! catalog does not make a tenth of the catalog a candidate to rank on every request.
 
+use super::DbRef;
 use serde::Serialize;
-use sqlx::PgPool;
 
 use super::ProductFilters;
 use super::products::{Product, product_columns, product_filters};
@@ -61,12 +61,13 @@ const SEARCH: &str = concat!(
 /// common lexemes only.
 #[tracing::instrument(skip(pool, filters, common))]
 pub async fn search(
-    pool: &PgPool,
+    pool: impl Into<DbRef<'_>>,
     query: &str,
     filters: &ProductFilters,
     k: i64,
     common: &[String],
 ) -> Result<Vec<KeywordHit>> {
+    let pool: DbRef<'_> = pool.into();
     let rows: Vec<Row> = sqlx::query_as(SEARCH)
         .bind(query)
         .bind(&filters.category)
@@ -93,7 +94,8 @@ pub async fn search(
 /// Lexemes of the products' search text found in more than `share` of products (0 to 1), from
 /// the planner's statistics (empty until `products` has been analysed).
 #[tracing::instrument(skip(pool))]
-pub async fn common_lexemes(pool: &PgPool, share: f64) -> Result<Vec<String>> {
+pub async fn common_lexemes(pool: impl Into<DbRef<'_>>, share: f64) -> Result<Vec<String>> {
+    let pool: DbRef<'_> = pool.into();
     Ok(sqlx::query_scalar("SELECT giftvec_common_lexemes($1)")
         .bind(share)
         .fetch_one(pool)

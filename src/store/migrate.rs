@@ -1,7 +1,7 @@
 //! Schema migrations (plain SQL under `migrations/`, embedded at build time). Every migration
 //! has a `.down.sql`, so `giftvec migrate --to VERSION` rolls back to any earlier version.
 
-use sqlx::PgPool;
+use super::DbRef;
 use sqlx::migrate::{MigrateError, Migrator};
 
 use crate::{Error, Result};
@@ -29,16 +29,32 @@ impl MigrationStatus {
     }
 }
 
+/// Migrations hold a session-level advisory lock and set the session's statement timeout:
+/// through a transaction pooler neither would stay with them.
+fn needs_session(pool: DbRef<'_>) -> Result<()> {
+    match pool.route() {
+        super::Route::Direct => Ok(()),
+        _ => Err(crate::Error::Setup(
+            "migrations need a session of their own, which a transaction pooler does not give: \
+             set DATABASE_DIRECT_URL to PostgreSQL itself (giftvec migrate then uses it), or run \
+             giftvec migrate with DATABASE_URL pointing at PostgreSQL and GIFTVEC_DB_POOLER=none"
+                .into(),
+        )),
+    }
+}
+
 /// Applies every pending migration (up to `target` when given) and returns the versions it
 /// applied. Refuses with instructions when pgvector is missing. Safe to run from several
 /// processes at once (sqlx takes an advisory lock). Migrations run without the serving
 /// statement timeout: indexing an existing catalog (migration 17 at 100k products) takes
 /// longer than any tool call may.
 #[tracing::instrument(skip(pool))]
-pub async fn run(pool: &PgPool, target: Option<i64>) -> Result<Vec<i64>> {
+pub async fn run(pool: impl Into<DbRef<'_>>, target: Option<i64>) -> Result<Vec<i64>> {
+    let pool: DbRef<'_> = pool.into();
+    needs_session(pool)?;
     require_pgvector(pool).await?;
     let before = status(pool).await?;
-    let mut conn = pool.acquire().await?;
+    let mut conn = pool.pool().acquire().await?;
     sqlx::query("SET statement_timeout = 0")
         .execute(&mut *conn)
         .await?;
@@ -66,9 +82,14 @@ pub async fn run(pool: &PgPool, target: Option<i64>) -> Result<Vec<i64>> {
 /// Rolls back every migration newer than `target` (0 rolls back everything) and returns the
 /// versions it reverted.
 #[tracing::instrument(skip(pool))]
-pub async fn undo(pool: &PgPool, target: i64) -> Result<Vec<i64>> {
+pub async fn undo(pool: impl Into<DbRef<'_>>, target: i64) -> Result<Vec<i64>> {
+    let pool: DbRef<'_> = pool.into();
+    needs_session(pool)?;
     let before = status(pool).await?;
-    MIGRATOR.undo(pool, target).await.map_err(migrate_error)?;
+    MIGRATOR
+        .undo(pool.pool(), target)
+        .await
+        .map_err(migrate_error)?;
     let after = status(pool).await?;
     Ok(before
         .applied
@@ -79,7 +100,8 @@ pub async fn undo(pool: &PgPool, target: i64) -> Result<Vec<i64>> {
 
 /// Which migrations are applied and which are pending.
 #[tracing::instrument(skip(pool))]
-pub async fn status(pool: &PgPool) -> Result<MigrationStatus> {
+pub async fn status(pool: impl Into<DbRef<'_>>) -> Result<MigrationStatus> {
+    let pool: DbRef<'_> = pool.into();
     let table: Option<String> = sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations')::text")
         .fetch_one(pool)
         .await?;
@@ -101,7 +123,8 @@ pub async fn status(pool: &PgPool) -> Result<MigrationStatus> {
 /// Fails with [`Error::NotMigrated`] unless every migration of this build is applied. A newer
 /// schema (applied by a newer giftvec during a rolling upgrade) is accepted: migrations only
 /// add.
-pub async fn ensure_current(pool: &PgPool) -> Result<()> {
+pub async fn ensure_current(pool: impl Into<DbRef<'_>>) -> Result<()> {
+    let pool: DbRef<'_> = pool.into();
     let status = status(pool).await?;
     match status.pending.len() {
         0 => Ok(()),
@@ -121,7 +144,8 @@ pub const INSTALL_PGVECTOR: &str = "install pgvector >= 0.8 on the server (Debia
     an image with pgvector; managed services: allow the \"vector\" extension)";
 
 /// Fails with an installation hint unless the server offers pgvector.
-pub async fn require_pgvector(pool: &PgPool) -> Result<()> {
+pub async fn require_pgvector(pool: impl Into<DbRef<'_>>) -> Result<()> {
+    let pool: DbRef<'_> = pool.into();
     let version: Option<String> = sqlx::query_scalar(
         "SELECT default_version FROM pg_available_extensions WHERE name = 'vector'",
     )

@@ -4,6 +4,7 @@
 
 pub mod abandoned;
 pub mod bm25;
+mod db;
 mod embedding;
 pub mod embeddings;
 pub mod events;
@@ -18,13 +19,16 @@ pub mod products;
 pub mod queries;
 pub mod recipients;
 pub mod recommendations;
+mod session;
 pub mod similarity;
 pub mod storage;
 pub mod usage;
 
+pub use db::{Db, DbRef, Route, Session};
 pub use embedding::{Embedding, EmbeddingError};
 pub use models::{Distance, EmbeddingModel, HnswParams, NewModel, Provider};
 pub use products::{NewProduct, Product, UpsertCounts};
+pub use session::Pooler;
 pub use similarity::{ProductFilters, SimilarityOptions, VectorSearchResult};
 
 use std::time::Duration;
@@ -57,33 +61,118 @@ pub struct DbSettings {
     pub hnsw_ef_search: u32,
     /// `postgres://` URL of a read replica for the read-only tools (`DATABASE_READ_URL`).
     pub read_url: Option<SecretString>,
+    /// Whether `url` leads to a transaction pooler rather than PostgreSQL itself.
+    pub pooler: Pooler,
+    /// `postgres://` URL of PostgreSQL itself, bypassing the pooler, for what needs a session
+    /// of its own: the result cache's `LISTEN` and migrations (`DATABASE_DIRECT_URL`).
+    pub direct_url: Option<SecretString>,
 }
 
-/// Opens a connection pool. Fails with a readable message when the URL is malformed or the
-/// server cannot be reached.
-pub async fn connect(settings: &DbSettings) -> Result<PgPool, Error> {
+impl DbSettings {
+    /// The settings for a session of its own with PostgreSQL itself: these, or, behind a
+    /// transaction pooler, the same on `DATABASE_DIRECT_URL`. `None` behind a pooler when no
+    /// direct URL is set.
+    pub fn direct(&self) -> Option<DbSettings> {
+        match self.pooler {
+            Pooler::None => Some(self.clone()),
+            Pooler::Transaction => self.direct_url.as_ref().map(|url| DbSettings {
+                url: url.clone(),
+                pooler: Pooler::None,
+                ..self.clone()
+            }),
+        }
+    }
+}
+
+/// How the result cache hears of catalog changes: `LISTEN` on `db` when it reaches
+/// PostgreSQL directly, on the direct URL behind a transaction pooler, and expiry when
+/// there is none.
+pub fn invalidation(
+    settings: &DbSettings,
+    db: &Db,
+) -> Result<crate::tools::result_cache::Invalidation, Error> {
+    use crate::tools::result_cache::Invalidation;
+    if db.route() == Route::Direct {
+        return Ok(Invalidation::Listen(db.pool().clone()));
+    }
+    let Some(direct) = settings.direct() else {
+        return Ok(Invalidation::Expiry);
+    };
+    let options: PgConnectOptions =
+        direct.url.expose_secret().parse().map_err(|_| {
+            Error::Setup("DATABASE_DIRECT_URL is not a valid postgres:// URL".into())
+        })?;
+    let options = options.application_name("giftvec-listen");
+    Ok(Invalidation::Listen(
+        PgPoolOptions::new()
+            .max_connections(1)
+            .connect_lazy_with(options),
+    ))
+}
+
+/// Opens a connection pool and finds how its connections get their settings ([`session`]).
+/// Fails with a readable message when the URL is malformed, the server cannot be reached,
+/// or the settings do not arrive.
+pub async fn connect(settings: &DbSettings) -> Result<Db, Error> {
     let options: PgConnectOptions = settings
         .url
         .expose_secret()
         .parse()
         .map_err(|_| Error::Setup("DATABASE_URL is not a valid postgres:// URL".into()))?;
+    let options = options
+        .application_name("giftvec")
+        .log_statements(tracing::log::LevelFilter::Trace);
+    let wanted = session::Wanted {
+        statement_timeout: settings.statement_timeout,
+        ef_search: settings.hnsw_ef_search.clamp(1, 1000),
+    };
+    match settings.pooler {
+        Pooler::None => {
+            let pool = open(settings, with_startup_options(options, settings)).await?;
+            let session = session::direct(&pool, wanted).await?;
+            Ok(Db::new(pool, session))
+        }
+        Pooler::Transaction => {
+            // A pooler refuses startup parameters it does not know (unless told to ignore
+            // them): send none it would not pass on.
+            let options = options.extra_float_digits(None);
+            let session = session::pooled(&options, wanted).await?;
+            let options = if session.route == Route::PoolerUnprepared {
+                // Named statements die with their transaction: keep none across checkouts.
+                options.statement_cache_capacity(0)
+            } else {
+                options
+            };
+            tracing::info!(
+                route = session.route.describe(),
+                wrapped = session.wrap.is_some(),
+                "database reached through a transaction pooler"
+            );
+            let pool = open(settings, options).await?;
+            Ok(Db::new(pool, session))
+        }
+    }
+}
+
+/// `options` with the settings every direct session starts with.
+fn with_startup_options(options: PgConnectOptions, settings: &DbSettings) -> PgConnectOptions {
     let timeout_ms = settings.statement_timeout.as_millis().to_string();
     let check_ms = settings.client_check_interval.as_millis().to_string();
     let ef_search = settings.hnsw_ef_search.clamp(1, 1000).to_string();
-    let options = options
-        .application_name("giftvec")
-        .options([
-            ("statement_timeout", timeout_ms.as_str()),
-            (hnsw::EF_SEARCH, ef_search.as_str()),
-            (hnsw::ITERATIVE_SCAN, hnsw::RELAXED_ORDER),
-        ])
-        .log_statements(tracing::log::LevelFilter::Trace);
+    let options = options.options([
+        ("statement_timeout", timeout_ms.as_str()),
+        (hnsw::EF_SEARCH, ef_search.as_str()),
+        (hnsw::ITERATIVE_SCAN, hnsw::RELAXED_ORDER),
+    ]);
     // PostgreSQL 14 and later; an interval of 0 leaves the setting out for older servers.
-    let options = if settings.client_check_interval.is_zero() {
+    if settings.client_check_interval.is_zero() {
         options
     } else {
         options.options([("client_connection_check_interval", check_ms.as_str())])
-    };
+    }
+}
+
+async fn open(settings: &DbSettings, options: PgConnectOptions) -> Result<PgPool, Error> {
     PgPoolOptions::new()
         .max_connections(settings.max_connections)
         .acquire_timeout(settings.acquire_timeout)
@@ -99,10 +188,17 @@ pub async fn connect(settings: &DbSettings) -> Result<PgPool, Error> {
         })
 }
 
-fn connection_hint(err: &sqlx::Error) -> String {
+pub(crate) fn connection_hint(err: &sqlx::Error) -> String {
     match err {
         sqlx::Error::Io(io) => {
             format!("{io} (is PostgreSQL running? for development: tools/devdb start)")
+        }
+        sqlx::Error::Database(db) if db.message().contains("unsupported startup parameter") => {
+            format!(
+                "{} (a connection pooler refuses giftvec's startup options: behind PgBouncer in \
+                 transaction mode set GIFTVEC_DB_POOLER=transaction)",
+                db.message()
+            )
         }
         sqlx::Error::Database(db) => db.message().to_string(),
         sqlx::Error::PoolTimedOut => "timed out".into(),
@@ -116,9 +212,23 @@ fn connection_hint(err: &sqlx::Error) -> String {
 pub(crate) fn classify(err: sqlx::Error) -> Error {
     match &err {
         sqlx::Error::PoolTimedOut => return Error::Busy,
+        // The connection broke mid-call (the server or a pooler in between restarted).
+        sqlx::Error::Io(_) => {
+            tracing::warn!(error = %err, "database connection lost");
+            return connection_lost();
+        }
         sqlx::Error::Database(db) => {
             let message = db.message().to_string();
-            match db.code().as_deref() {
+            let code = db.code();
+            // connection_exception (08…, also what PgBouncer reports), admin or crash
+            // shutdown, cannot_connect_now, too_many_connections.
+            if code.as_deref().is_some_and(|c| {
+                c.starts_with("08") || matches!(c, "57P01" | "57P02" | "57P03" | "53300")
+            }) {
+                tracing::warn!(error = %err, "database unavailable");
+                return connection_lost();
+            }
+            match code.as_deref() {
                 // query_canceled: statement_timeout fired
                 Some("57014") => return Error::Timeout,
                 // no_data_found, raised by giftvec functions for unknown ids and models
@@ -139,6 +249,14 @@ pub(crate) fn classify(err: sqlx::Error) -> Error {
     }
     tracing::error!(error = %err, "database error");
     Error::Internal(Box::new(err))
+}
+
+fn connection_lost() -> Error {
+    Error::Upstream(
+        "the product database connection was interrupted; retry in a few seconds (operators: \
+         giftvec doctor says why)"
+            .into(),
+    )
 }
 
 /// Quotes `value` as an SQL string literal. Only for values that come from giftvec's own

@@ -1,8 +1,8 @@
 //! The embedding-model registry: which models exist, their dimension and distance, their HNSW
 //! parameters, and which one serves searches. Each model gets its own partial HNSW index.
 
+use super::DbRef;
 use serde::Serialize;
-use sqlx::PgPool;
 
 use crate::{Error, Result};
 
@@ -219,7 +219,8 @@ const INSERT_MODEL: &str = "INSERT INTO embedding_models \
 /// model again is a no-op; registering a name that exists with a different dimension or
 /// distance is refused, since stored vectors would no longer fit.
 #[tracing::instrument(skip(pool), fields(model = %model.name))]
-pub async fn register(pool: &PgPool, model: &NewModel) -> Result<EmbeddingModel> {
+pub async fn register(pool: impl Into<DbRef<'_>>, model: &NewModel) -> Result<EmbeddingModel> {
+    let pool: DbRef<'_> = pool.into();
     let inserted = sqlx::query(INSERT_MODEL)
         .bind(&model.name)
         .bind(model.provider.as_str())
@@ -260,7 +261,8 @@ pub async fn register(pool: &PgPool, model: &NewModel) -> Result<EmbeddingModel>
 
 /// The model called `name`.
 #[tracing::instrument(skip(pool))]
-pub async fn get(pool: &PgPool, name: &str) -> Result<EmbeddingModel> {
+pub async fn get(pool: impl Into<DbRef<'_>>, name: &str) -> Result<EmbeddingModel> {
+    let pool: DbRef<'_> = pool.into();
     let row: Option<ModelRow> = sqlx::query_as(select_model!("WHERE name = $1"))
         .bind(name)
         .fetch_optional(pool)
@@ -271,7 +273,8 @@ pub async fn get(pool: &PgPool, name: &str) -> Result<EmbeddingModel> {
 
 /// The model that serves searches, if one is active.
 #[tracing::instrument(skip(pool))]
-pub async fn active(pool: &PgPool) -> Result<Option<EmbeddingModel>> {
+pub async fn active(pool: impl Into<DbRef<'_>>) -> Result<Option<EmbeddingModel>> {
+    let pool: DbRef<'_> = pool.into();
     let row: Option<ModelRow> = sqlx::query_as(select_model!("WHERE is_active"))
         .fetch_optional(pool)
         .await?;
@@ -280,7 +283,8 @@ pub async fn active(pool: &PgPool) -> Result<Option<EmbeddingModel>> {
 
 /// All registered models, active first.
 #[tracing::instrument(skip(pool))]
-pub async fn list(pool: &PgPool) -> Result<Vec<EmbeddingModel>> {
+pub async fn list(pool: impl Into<DbRef<'_>>) -> Result<Vec<EmbeddingModel>> {
+    let pool: DbRef<'_> = pool.into();
     let rows: Vec<ModelRow> = sqlx::query_as(select_model!("ORDER BY is_active DESC, created_at"))
         .fetch_all(pool)
         .await?;
@@ -290,7 +294,8 @@ pub async fn list(pool: &PgPool) -> Result<Vec<EmbeddingModel>> {
 /// Makes `name` the model that serves searches, atomically (the previous one stops serving
 /// in the same transaction).
 #[tracing::instrument(skip(pool))]
-pub async fn activate(pool: &PgPool, name: &str) -> Result<EmbeddingModel> {
+pub async fn activate(pool: impl Into<DbRef<'_>>, name: &str) -> Result<EmbeddingModel> {
+    let pool: DbRef<'_> = pool.into();
     let mut tx = pool.begin().await?;
     sqlx::query("UPDATE embedding_models SET is_active = false WHERE is_active AND name <> $1")
         .bind(name)
@@ -309,7 +314,8 @@ pub async fn activate(pool: &PgPool, name: &str) -> Result<EmbeddingModel> {
 
 /// Removes a model that does not serve searches, with its embeddings, jobs and indexes.
 #[tracing::instrument(skip(pool))]
-pub async fn drop(pool: &PgPool, name: &str) -> Result<()> {
+pub async fn drop(pool: impl Into<DbRef<'_>>, name: &str) -> Result<()> {
+    let pool: DbRef<'_> = pool.into();
     let model = get(pool, name).await?;
     if model.is_active {
         return Err(Error::invalid(

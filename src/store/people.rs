@@ -1,7 +1,7 @@
 //! Users' preference vectors (`user_preferences`). The recommendation engine fills them from
 //! events; search reads them to personalise.
 
-use sqlx::PgPool;
+use super::DbRef;
 
 use super::{Embedding, EmbeddingModel};
 use crate::Result;
@@ -9,11 +9,12 @@ use crate::Result;
 /// Sets the user's preference vector under `model` outright (imports, tests, evals).
 #[tracing::instrument(skip(pool, vector), fields(model = %model.name))]
 pub async fn set_preference(
-    pool: &PgPool,
+    pool: impl Into<DbRef<'_>>,
     model: &EmbeddingModel,
     user_id: &str,
     vector: &Embedding,
 ) -> Result<()> {
+    let pool: DbRef<'_> = pool.into();
     sqlx::query(
         "INSERT INTO user_preferences (user_id, model, vector, weight_sum, event_count)
          VALUES ($1, $2, $3, 1, 0)
@@ -32,11 +33,12 @@ pub async fn set_preference(
 /// without an embedding are left out).
 #[tracing::instrument(skip(pool, ids), fields(model = %model.name, n = ids.len()))]
 pub async fn taste(
-    pool: &PgPool,
+    pool: impl Into<DbRef<'_>>,
     model: &EmbeddingModel,
     user_id: &str,
     ids: &[String],
 ) -> Result<Option<Vec<(String, f64)>>> {
+    let pool: DbRef<'_> = pool.into();
     let d = model.dimensions;
     let sql = format!(
         "SELECT e.product_id, (1 - (e.embedding::vector({d}) <=> u.vector::vector({d})))::float8
@@ -63,10 +65,11 @@ pub async fn taste(
 /// The user's preference vector under `model`, when they have one.
 #[tracing::instrument(skip(pool), fields(model = %model.name))]
 pub async fn preference_vector(
-    pool: &PgPool,
+    pool: impl Into<DbRef<'_>>,
     model: &EmbeddingModel,
     user_id: &str,
 ) -> Result<Option<Embedding>> {
+    let pool: DbRef<'_> = pool.into();
     let v: Option<pgvector::Vector> =
         sqlx::query_scalar("SELECT vector FROM user_preferences WHERE user_id = $1 AND model = $2")
             .bind(user_id)

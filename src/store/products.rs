@@ -1,9 +1,9 @@
 //! Products: the catalog rows giftvec searches. Bulk upserts are idempotent — writing a row
 //! that is already stored as-is changes nothing, not even `updated_at`.
 
+use super::DbRef;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sqlx::PgPool;
 
 use crate::Result;
 
@@ -139,7 +139,8 @@ RETURNING (xmax = 0) AS inserted";
 /// Inserts or updates `rows` in one statement (all or nothing). Ids must be unique within
 /// the batch.
 #[tracing::instrument(skip_all, fields(rows = rows.len()))]
-pub async fn upsert_batch(pool: &PgPool, rows: &[NewProduct]) -> Result<UpsertCounts> {
+pub async fn upsert_batch(pool: impl Into<DbRef<'_>>, rows: &[NewProduct]) -> Result<UpsertCounts> {
+    let pool: DbRef<'_> = pool.into();
     if rows.is_empty() {
         return Ok(UpsertCounts::default());
     }
@@ -159,7 +160,8 @@ pub async fn upsert_batch(pool: &PgPool, rows: &[NewProduct]) -> Result<UpsertCo
 
 /// Stored product ids that are not in `ids` (what a full feed no longer lists), in id order.
 #[tracing::instrument(skip_all, fields(ids = ids.len()))]
-pub async fn ids_absent_from(pool: &PgPool, ids: &[String]) -> Result<Vec<String>> {
+pub async fn ids_absent_from(pool: impl Into<DbRef<'_>>, ids: &[String]) -> Result<Vec<String>> {
+    let pool: DbRef<'_> = pool.into();
     // EXCEPT hashes both sides: at 50,000 ids, `id <> ALL($1)` would compare every pair.
     const ABSENT: &str =
         "SELECT id FROM (SELECT id FROM products EXCEPT SELECT unnest($1::text[])) a ORDER BY id";
@@ -169,7 +171,8 @@ pub async fn ids_absent_from(pool: &PgPool, ids: &[String]) -> Result<Vec<String
 /// Deletes the products `ids` in one statement, all or none (their embeddings, jobs and
 /// events go with them); returns how many there were.
 #[tracing::instrument(skip_all, fields(ids = ids.len()))]
-pub async fn delete(pool: &PgPool, ids: &[String]) -> Result<u64> {
+pub async fn delete(pool: impl Into<DbRef<'_>>, ids: &[String]) -> Result<u64> {
+    let pool: DbRef<'_> = pool.into();
     Ok(
         sqlx::query("DELETE FROM products WHERE id = ANY($1::text[])")
             .bind(ids)
@@ -181,7 +184,8 @@ pub async fn delete(pool: &PgPool, ids: &[String]) -> Result<u64> {
 
 /// The product `id`, if it exists.
 #[tracing::instrument(skip(pool))]
-pub async fn get(pool: &PgPool, id: &str) -> Result<Option<Product>> {
+pub async fn get(pool: impl Into<DbRef<'_>>, id: &str) -> Result<Option<Product>> {
+    let pool: DbRef<'_> = pool.into();
     const GET: &str = concat!(
         "SELECT ",
         product_columns!(),
@@ -192,7 +196,8 @@ pub async fn get(pool: &PgPool, id: &str) -> Result<Option<Product>> {
 
 /// Number of products.
 #[tracing::instrument(skip(pool))]
-pub async fn count(pool: &PgPool) -> Result<i64> {
+pub async fn count(pool: impl Into<DbRef<'_>>) -> Result<i64> {
+    let pool: DbRef<'_> = pool.into();
     Ok(sqlx::query_scalar("SELECT count(*) FROM products")
         .fetch_one(pool)
         .await?)
@@ -209,7 +214,8 @@ pub struct CategoryCount {
 
 /// Every category with its product count, largest first.
 #[tracing::instrument(skip(pool))]
-pub async fn categories(pool: &PgPool) -> Result<Vec<CategoryCount>> {
+pub async fn categories(pool: impl Into<DbRef<'_>>) -> Result<Vec<CategoryCount>> {
+    let pool: DbRef<'_> = pool.into();
     Ok(sqlx::query_as(
         "SELECT category, count(*) AS products FROM products GROUP BY category
          ORDER BY count(*) DESC, category",
@@ -220,7 +226,8 @@ pub async fn categories(pool: &PgPool) -> Result<Vec<CategoryCount>> {
 
 /// Whether any product has this exact category.
 #[tracing::instrument(skip(pool))]
-pub async fn category_exists(pool: &PgPool, category: &str) -> Result<bool> {
+pub async fn category_exists(pool: impl Into<DbRef<'_>>, category: &str) -> Result<bool> {
+    let pool: DbRef<'_> = pool.into();
     Ok(
         sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM products WHERE category = $1)")
             .bind(category)
@@ -264,7 +271,8 @@ pub struct ModelCoverage {
 
 /// Size, stock, prices and embedding coverage of the catalog.
 #[tracing::instrument(skip(pool))]
-pub async fn stats(pool: &PgPool) -> Result<CatalogStats> {
+pub async fn stats(pool: impl Into<DbRef<'_>>) -> Result<CatalogStats> {
+    let pool: DbRef<'_> = pool.into();
     let (products, in_stock, categories, min_price, max_price, currencies): (
         i64,
         i64,

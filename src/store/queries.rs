@@ -2,9 +2,9 @@
 //! result ids and latency; past queries like a new one; volume, zero-result rate, top queries
 //! and latency percentiles over a window.
 
+use super::DbRef;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use sqlx::PgPool;
 
 use super::{Embedding, EmbeddingModel, sql_literal};
 use crate::Result;
@@ -32,7 +32,8 @@ pub struct SearchLog {
 
 /// Writes one search.
 #[tracing::instrument(skip_all, fields(mode = log.mode))]
-pub async fn log(pool: &PgPool, log: &SearchLog) -> Result<()> {
+pub async fn log(pool: impl Into<DbRef<'_>>, log: &SearchLog) -> Result<()> {
+    let pool: DbRef<'_> = pool.into();
     sqlx::query(
         "INSERT INTO search_queries (query, model, embedding, mode, filters, result_ids, latency_ms,
                                      user_id)
@@ -79,12 +80,13 @@ pub enum Provenance {
 /// given [`Provenance`].
 #[tracing::instrument(skip(pool, embedding), fields(model = %model.name))]
 pub async fn similar(
-    pool: &PgPool,
+    pool: impl Into<DbRef<'_>>,
     model: &EmbeddingModel,
     embedding: &Embedding,
     k: i64,
     provenance: Provenance,
 ) -> Result<Vec<PastQuery>> {
+    let pool: DbRef<'_> = pool.into();
     let min_users = match provenance {
         Provenance::Any => 0,
         Provenance::Shared(n) => n.max(1),
@@ -162,7 +164,8 @@ pub struct QueryCount {
 
 /// Figures for the last `window_hours`.
 #[tracing::instrument(skip(pool))]
-pub async fn stats(pool: &PgPool, window_hours: u32) -> Result<SearchStats> {
+pub async fn stats(pool: impl Into<DbRef<'_>>, window_hours: u32) -> Result<SearchStats> {
+    let pool: DbRef<'_> = pool.into();
     let (searches, zero_result_rate, p50, p95): (i64, f64, Option<f64>, Option<f64>) =
         sqlx::query_as(
             "SELECT count(*),

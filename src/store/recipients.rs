@@ -1,8 +1,8 @@
 //! Gift recipients (`recipients`) and their profile vectors (`recipient_vectors`).
 
+use super::DbRef;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use sqlx::PgPool;
 
 use super::{Embedding, EmbeddingModel};
 use crate::Result;
@@ -35,7 +35,8 @@ pub struct Recipient {
 /// Inserts or updates a recipient of its user (a new id is made when `id` is empty). Ids are
 /// scoped per user: another user's recipient of the same id is a different one.
 #[tracing::instrument(skip_all, fields(user = %r.user_id))]
-pub async fn upsert(pool: &PgPool, r: &Recipient) -> Result<Recipient> {
+pub async fn upsert(pool: impl Into<DbRef<'_>>, r: &Recipient) -> Result<Recipient> {
+    let pool: DbRef<'_> = pool.into();
     Ok(sqlx::query_as(
         "INSERT INTO recipients (id, user_id, name, description, age_band, relationship,
                                  interests, dislikes, liked_product_ids, disliked_product_ids)
@@ -66,7 +67,8 @@ pub async fn upsert(pool: &PgPool, r: &Recipient) -> Result<Recipient> {
 
 /// The recipient `id` of `user_id`.
 #[tracing::instrument(skip(pool))]
-pub async fn get(pool: &PgPool, user_id: &str, id: &str) -> Result<Option<Recipient>> {
+pub async fn get(pool: impl Into<DbRef<'_>>, user_id: &str, id: &str) -> Result<Option<Recipient>> {
+    let pool: DbRef<'_> = pool.into();
     Ok(sqlx::query_as(
         "SELECT id, user_id, name, description, age_band, relationship, interests, dislikes,
                 liked_product_ids, disliked_product_ids
@@ -80,7 +82,8 @@ pub async fn get(pool: &PgPool, user_id: &str, id: &str) -> Result<Option<Recipi
 
 /// Deletes the recipient `id` of `user_id` (and its vectors); whether it existed.
 #[tracing::instrument(skip(pool))]
-pub async fn delete(pool: &PgPool, user_id: &str, id: &str) -> Result<bool> {
+pub async fn delete(pool: impl Into<DbRef<'_>>, user_id: &str, id: &str) -> Result<bool> {
+    let pool: DbRef<'_> = pool.into();
     let done = sqlx::query("DELETE FROM recipients WHERE id = $1 AND user_id = $2")
         .bind(id)
         .bind(user_id)
@@ -92,12 +95,13 @@ pub async fn delete(pool: &PgPool, user_id: &str, id: &str) -> Result<bool> {
 /// Stores the recipient's profile vector under `model` (or removes it with `None`).
 #[tracing::instrument(skip(pool, vector), fields(model = %model.name))]
 pub async fn set_vector(
-    pool: &PgPool,
+    pool: impl Into<DbRef<'_>>,
     model: &EmbeddingModel,
     user_id: &str,
     id: &str,
     vector: Option<&Embedding>,
 ) -> Result<()> {
+    let pool: DbRef<'_> = pool.into();
     match vector {
         Some(v) => sqlx::query(
             "INSERT INTO recipient_vectors (user_id, recipient_id, model, vector)
@@ -123,7 +127,8 @@ pub async fn set_vector(
 
 /// Of `ids`, those that are not products.
 #[tracing::instrument(skip_all, fields(n = ids.len()))]
-pub async fn unknown_products(pool: &PgPool, ids: &[String]) -> Result<Vec<String>> {
+pub async fn unknown_products(pool: impl Into<DbRef<'_>>, ids: &[String]) -> Result<Vec<String>> {
+    let pool: DbRef<'_> = pool.into();
     Ok(sqlx::query_scalar(
         "SELECT i FROM unnest($1::text[]) AS i WHERE NOT EXISTS (SELECT 1 FROM products WHERE id = i)",
     )
@@ -135,10 +140,11 @@ pub async fn unknown_products(pool: &PgPool, ids: &[String]) -> Result<Vec<Strin
 /// The mean of the stored embeddings of `ids` under `model` (`None` when none is embedded).
 #[tracing::instrument(skip_all, fields(model = %model.name, n = ids.len()))]
 pub async fn mean_embedding(
-    pool: &PgPool,
+    pool: impl Into<DbRef<'_>>,
     model: &EmbeddingModel,
     ids: &[String],
 ) -> Result<Option<Vec<f32>>> {
+    let pool: DbRef<'_> = pool.into();
     let d = model.dimensions;
     let sql = format!(
         "SELECT avg(embedding::vector({d})) FROM product_embeddings
@@ -155,11 +161,12 @@ pub async fn mean_embedding(
 /// The recipient's stored profile vector under `model`.
 #[tracing::instrument(skip(pool), fields(model = %model.name))]
 pub async fn vector(
-    pool: &PgPool,
+    pool: impl Into<DbRef<'_>>,
     model: &EmbeddingModel,
     user_id: &str,
     id: &str,
 ) -> Result<Option<Embedding>> {
+    let pool: DbRef<'_> = pool.into();
     let v: Option<pgvector::Vector> = sqlx::query_scalar(
         "SELECT vector FROM recipient_vectors
          WHERE user_id = $1 AND recipient_id = $2 AND model = $3",

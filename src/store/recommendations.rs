@@ -2,10 +2,10 @@
 //! (popularity, exclusions, exploration feedback) and served requests
 //! (`recommendation_requests`, `recommendation_items`).
 
+use super::DbRef;
 use std::collections::HashMap;
 
 use serde_json::Value;
-use sqlx::PgPool;
 use sqlx::postgres::PgArguments;
 use sqlx::{Arguments, FromRow};
 
@@ -69,13 +69,14 @@ const FILTERS: &str = " AND (cardinality($2::text[]) = 0 OR p.category = ANY($2)
 /// filtered inside the HNSW scan (iterative scan), nearest first.
 #[tracing::instrument(skip(pool, query, filters), fields(model = %model.name))]
 pub async fn candidates(
-    pool: &PgPool,
+    pool: impl Into<DbRef<'_>>,
     model: &EmbeddingModel,
     query: &Embedding,
     filters: &CandidateFilters,
     k: u32,
     ef_search: u32,
 ) -> Result<Vec<WithVector>> {
+    let pool: DbRef<'_> = pool.into();
     let d = model.dimensions;
     let op = model.distance.operator();
     let name = sql_literal(&model.name);
@@ -114,10 +115,11 @@ pub async fn candidates(
 /// The products `ids` that have an embedding under `model`, with it (in no particular order).
 #[tracing::instrument(skip(pool, ids), fields(model = %model.name, n = ids.len()))]
 pub async fn with_vectors(
-    pool: &PgPool,
+    pool: impl Into<DbRef<'_>>,
     model: &EmbeddingModel,
     ids: &[String],
 ) -> Result<Vec<WithVector>> {
+    let pool: DbRef<'_> = pool.into();
     let columns = product_columns!();
     let sql = format!(
         "SELECT {columns}, e.embedding FROM products p
@@ -138,11 +140,12 @@ pub async fn with_vectors(
 /// match). One round trip.
 #[tracing::instrument(skip(pool, words, ids), fields(n = ids.len()))]
 pub async fn facts(
-    pool: &PgPool,
+    pool: impl Into<DbRef<'_>>,
     words: Option<&str>,
     ids: &[String],
     days: u32,
 ) -> Result<HashMap<String, (f64, f64)>> {
+    let pool: DbRef<'_> = pool.into();
     const POSITIVE: &str = "SELECT product_id, sum(w)::float8 AS s FROM (
             SELECT product_id, user_id, max(weight) AS w FROM events
             WHERE product_id = ANY($1) AND weight > 0
@@ -192,7 +195,8 @@ pub struct UserHistory {
 
 /// The user's [`UserHistory`].
 #[tracing::instrument(skip(pool))]
-pub async fn user_history(pool: &PgPool, user_id: &str) -> Result<UserHistory> {
+pub async fn user_history(pool: impl Into<DbRef<'_>>, user_id: &str) -> Result<UserHistory> {
+    let pool: DbRef<'_> = pool.into();
     let rows: Vec<(String, String, String, f64)> = sqlx::query_as(
         "SELECT ev.product_id, p.category, ev.kind, ev.weight FROM events ev
          JOIN products p ON p.id = ev.product_id WHERE ev.user_id = $1",
@@ -220,7 +224,11 @@ pub async fn user_history(pool: &PgPool, user_id: &str) -> Result<UserHistory> {
 
 /// Products already shown in `conversation_id`.
 #[tracing::instrument(skip(pool))]
-pub async fn shown_in_conversation(pool: &PgPool, conversation_id: &str) -> Result<Vec<String>> {
+pub async fn shown_in_conversation(
+    pool: impl Into<DbRef<'_>>,
+    conversation_id: &str,
+) -> Result<Vec<String>> {
+    let pool: DbRef<'_> = pool.into();
     Ok(sqlx::query_scalar(
         "SELECT DISTINCT i.product_id FROM recommendation_requests r
          JOIN recommendation_items i ON i.request_id = r.id WHERE r.conversation_id = $1",
@@ -233,7 +241,11 @@ pub async fn shown_in_conversation(pool: &PgPool, conversation_id: &str) -> Resu
 /// Per category over the last `days` days: items shown in recommendations and, of those,
 /// how many drew a positive event (click, add_to_cart, purchase or like).
 #[tracing::instrument(skip(pool))]
-pub async fn category_feedback(pool: &PgPool, days: u32) -> Result<HashMap<String, (u64, u64)>> {
+pub async fn category_feedback(
+    pool: impl Into<DbRef<'_>>,
+    days: u32,
+) -> Result<HashMap<String, (u64, u64)>> {
+    let pool: DbRef<'_> = pool.into();
     let rows: Vec<(String, i64, i64)> = sqlx::query_as(
         "SELECT i.category, count(*),
                 count(*) FILTER (WHERE EXISTS (
@@ -292,7 +304,8 @@ pub struct ServedRequest {
 
 /// Stores a served request and its items in one statement; returns the new request id.
 #[tracing::instrument(skip_all, fields(n = served.items.len()))]
-pub async fn save(pool: &PgPool, served: &ServedRequest) -> Result<String> {
+pub async fn save(pool: impl Into<DbRef<'_>>, served: &ServedRequest) -> Result<String> {
+    let pool: DbRef<'_> = pool.into();
     let items = &served.items;
     let col = |f: fn(&ServedItem) -> Value| items.iter().map(f).collect::<Vec<Value>>();
     let (experiment, arm) = served.experiment.clone().unzip();
@@ -343,7 +356,12 @@ pub struct StoredRequest {
 
 /// The request `id` and, when shown in it, `product_id`'s item.
 #[tracing::instrument(skip(pool))]
-pub async fn load(pool: &PgPool, id: &str, product_id: &str) -> Result<Option<StoredRequest>> {
+pub async fn load(
+    pool: impl Into<DbRef<'_>>,
+    id: &str,
+    product_id: &str,
+) -> Result<Option<StoredRequest>> {
+    let pool: DbRef<'_> = pool.into();
     type Row = (
         Value,
         Option<String>,
@@ -410,7 +428,8 @@ pub struct ArmCounts {
 
 /// Per arm of `experiment`: requests, impressions, clicked and bought items.
 #[tracing::instrument(skip(pool))]
-pub async fn arm_counts(pool: &PgPool, experiment: &str) -> Result<Vec<ArmCounts>> {
+pub async fn arm_counts(pool: impl Into<DbRef<'_>>, experiment: &str) -> Result<Vec<ArmCounts>> {
+    let pool: DbRef<'_> = pool.into();
     let rows: Vec<(String, i64, i64, i64, i64)> = sqlx::query_as(
         "WITH served AS (
             SELECT r.arm, i.request_id, i.product_id
@@ -449,11 +468,12 @@ pub async fn arm_counts(pool: &PgPool, experiment: &str) -> Result<Vec<ArmCounts
 /// their vectors under `model`.
 #[tracing::instrument(skip(pool), fields(model = %model.name))]
 pub async fn liked_by_user(
-    pool: &PgPool,
+    pool: impl Into<DbRef<'_>>,
     model: &EmbeddingModel,
     user_id: &str,
     limit: i64,
 ) -> Result<Vec<WithVector>> {
+    let pool: DbRef<'_> = pool.into();
     let columns = product_columns!();
     let sql = format!(
         "SELECT {columns}, e.embedding FROM (

@@ -6,9 +6,10 @@
 //! restores exact distance order. The statement text carries the model's dimension and name
 //! as literals (so its partial HNSW index applies); every filter is a bound parameter.
 
+use super::DbRef;
 use serde::Serialize;
+use sqlx::Arguments;
 use sqlx::postgres::PgArguments;
-use sqlx::{Arguments, PgPool};
 
 use super::products::{Product, product_columns, product_filters};
 use super::{Distance, Embedding, EmbeddingModel, sql_literal};
@@ -199,11 +200,12 @@ fn check(model: &EmbeddingModel, query: &Embedding, options: &SimilarityOptions)
 /// that the model's HNSW index serves it.
 #[tracing::instrument(skip(pool, query), fields(model = %model.name))]
 pub async fn explain(
-    pool: &PgPool,
+    pool: impl Into<DbRef<'_>>,
     model: &EmbeddingModel,
     query: &Embedding,
     options: &SimilarityOptions,
 ) -> Result<String> {
+    let pool: DbRef<'_> = pool.into();
     check(model, query, options)?;
     let sql = format!(
         "EXPLAIN {}",
@@ -220,11 +222,12 @@ pub async fn explain(
 /// first (ties by id).
 #[tracing::instrument(skip(pool, query), fields(model = %model.name, k = options.k))]
 pub async fn nearest(
-    pool: &PgPool,
+    pool: impl Into<DbRef<'_>>,
     model: &EmbeddingModel,
     query: &Embedding,
     options: &SimilarityOptions,
 ) -> Result<Vec<VectorSearchResult>> {
+    let pool: DbRef<'_> = pool.into();
     check(model, query, options)?;
     let metric = options.metric.unwrap_or(model.distance);
     let sql = nearest_sql(model, metric);

@@ -1,6 +1,6 @@
 //! How much space giftvec's tables and indexes take (for metrics and the status page).
 
-use sqlx::PgPool;
+use super::DbRef;
 
 use crate::Result;
 
@@ -37,7 +37,8 @@ pub struct Sizes {
 
 /// Sizes of the tables and indexes in the current schema.
 #[tracing::instrument(skip(pool))]
-pub async fn sizes(pool: &PgPool) -> Result<Sizes> {
+pub async fn sizes(pool: impl Into<DbRef<'_>>) -> Result<Sizes> {
+    let pool: DbRef<'_> = pool.into();
     let tables: Vec<(String, i64)> = sqlx::query_as(
         // A table dropped while this runs has no size (NULL): left out.
         "SELECT name, bytes FROM (

@@ -1,8 +1,8 @@
 //! Embedding spend per model and UTC day (`embedding_usage`), shared by every sidecar.
 
+use super::DbRef;
 use chrono::NaiveDate;
 use serde::Serialize;
-use sqlx::PgPool;
 
 use crate::Result;
 
@@ -48,12 +48,13 @@ ON CONFLICT (day, model) DO UPDATE SET
 /// Adds `delta` to the row of (`day`, `model`).
 #[tracing::instrument(skip(pool))]
 pub async fn record(
-    pool: &PgPool,
+    pool: impl Into<DbRef<'_>>,
     day: NaiveDate,
     model: &str,
     provider: &str,
     delta: UsageDelta,
 ) -> Result<()> {
+    let pool: DbRef<'_> = pool.into();
     sqlx::query(RECORD)
         .bind(day)
         .bind(model)
@@ -69,7 +70,8 @@ pub async fn record(
 
 /// Total cost of every model on `day`.
 #[tracing::instrument(skip(pool))]
-pub async fn spent_on(pool: &PgPool, day: NaiveDate) -> Result<f64> {
+pub async fn spent_on(pool: impl Into<DbRef<'_>>, day: NaiveDate) -> Result<f64> {
+    let pool: DbRef<'_> = pool.into();
     Ok(sqlx::query_scalar(
         "SELECT coalesce(sum(cost_usd), 0)::float8 FROM embedding_usage WHERE day = $1",
     )
@@ -80,7 +82,8 @@ pub async fn spent_on(pool: &PgPool, day: NaiveDate) -> Result<f64> {
 
 /// Rows from `since` on, newest day first.
 #[tracing::instrument(skip(pool))]
-pub async fn since(pool: &PgPool, since: NaiveDate) -> Result<Vec<UsageRow>> {
+pub async fn since(pool: impl Into<DbRef<'_>>, since: NaiveDate) -> Result<Vec<UsageRow>> {
+    let pool: DbRef<'_> = pool.into();
     Ok(sqlx::query_as(
         "SELECT day, model, provider, requests, tokens, cost_usd::float8 AS cost_usd, failures
          FROM embedding_usage WHERE day >= $1 ORDER BY day DESC, model",
@@ -92,7 +95,8 @@ pub async fn since(pool: &PgPool, since: NaiveDate) -> Result<Vec<UsageRow>> {
 
 /// Tokens and cost of each model over all days.
 #[tracing::instrument(skip(pool))]
-pub async fn totals(pool: &PgPool) -> Result<Vec<(String, i64, f64)>> {
+pub async fn totals(pool: impl Into<DbRef<'_>>) -> Result<Vec<(String, i64, f64)>> {
+    let pool: DbRef<'_> = pool.into();
     Ok(sqlx::query_as(
         "SELECT model, sum(tokens)::int8, sum(cost_usd)::float8 FROM embedding_usage GROUP BY model",
     )

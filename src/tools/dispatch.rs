@@ -91,18 +91,24 @@ fn request_text(arguments: &Value) -> Option<String> {
     Some(text.chars().take(200).collect())
 }
 
-/// A connection pool that timed out holding no connection at all could not reach its
-/// database: the caller is told that (and that retrying later may help), not that giftvec is
-/// busy. A busy pool always holds connections.
-fn unreachable_database(app: &App, err: Error) -> Error {
-    match err {
-        Error::Busy if app.db.size() == 0 || app.read.size() == 0 => Error::Upstream(
+/// A connection pool that timed out because its database cannot be reached (it holds no
+/// connection at all, or a new one does not open) tells the caller that, and that retrying
+/// later may help, not that giftvec is busy.
+async fn unreachable_database(app: &App, err: Error) -> Error {
+    let Error::Busy = err else { return err };
+    let empty = app.db.pool().size() == 0 || app.read.pool().size() == 0;
+    let wait = Duration::from_secs(1);
+    if empty
+        || !store::health::reachable(&app.db, wait).await
+        || (app.has_replica && !store::health::reachable(&app.read, wait).await)
+    {
+        return Error::Upstream(
             "the product database cannot be reached right now; retry in a minute (operators: \
              giftvec doctor says why)"
                 .into(),
-        ),
-        other => other,
+        );
     }
+    err
 }
 
 /// Runs `tool` with `arguments` under the app's call gate. A call past the gate's timeout
@@ -128,7 +134,8 @@ pub async fn run(
         Ok(Ok(_permit)) => {
             let call = Watched::new(tool.call(app.clone(), arguments));
             match tokio::time::timeout(gate.timeout, call).await {
-                Ok(outcome) => outcome.map_err(|err| unreachable_database(app, err)),
+                Ok(Ok(value)) => Ok(value),
+                Ok(Err(err)) => Err(unreachable_database(app, err).await),
                 Err(_) => Err(Error::Timeout),
             }
         }

@@ -4,6 +4,10 @@
 //! generation number that is part of every key, so an entry computed before a change can
 //! never be read after it, even if it is stored after the change arrived. While the listener
 //! is not connected nothing is cached, and each (re)connection starts a new generation.
+//!
+//! `LISTEN` needs a session of its own. Behind a transaction pooler, without a direct URL to
+//! listen on, entries instead expire after [`UNLISTENED_TTL`] at most: a catalog change is
+//! seen within that, and hot identical calls are still answered once per interval.
 
 use std::any::Any;
 use std::sync::Arc;
@@ -20,6 +24,18 @@ use crate::observe::names;
 /// The channel the catalog triggers notify.
 pub const CHANNEL: &str = "giftvec_catalog";
 
+/// Longest an entry lives when no notifications can arrive.
+pub const UNLISTENED_TTL: Duration = Duration::from_secs(2);
+
+/// How entries learn the catalog changed.
+#[derive(Debug, Clone)]
+pub enum Invalidation {
+    /// `LISTEN` on a pool whose connections are sessions of their own with PostgreSQL.
+    Listen(PgPool),
+    /// No session to listen on (a transaction pooler, no direct URL): entries expire.
+    Expiry,
+}
+
 type Entry = Arc<dyn Any + Send + Sync>;
 
 /// The cache (cheap to clone; disabled when built with capacity 0).
@@ -32,6 +48,10 @@ struct Inner {
     entries: Cache<String, Entry>,
     generation: AtomicU64,
     listening: AtomicBool,
+    /// Entries expire after this, notifications or not.
+    ttl: Duration,
+    /// Whether notifications invalidate entries (`false`: expiry only).
+    listens: bool,
 }
 
 impl ResultCache {
@@ -40,22 +60,48 @@ impl ResultCache {
         Self { inner: None }
     }
 
-    /// Up to `capacity` results, each kept at most `ttl`, invalidated through `pool`'s
-    /// notifications (a background task listens for as long as the cache lives).
-    pub fn start(pool: PgPool, capacity: u64, ttl: Duration) -> Self {
+    /// Up to `capacity` results, each kept at most `ttl`, invalidated as `invalidation` says
+    /// (a background task listens for as long as the cache lives).
+    pub fn start(invalidation: Invalidation, capacity: u64, ttl: Duration) -> Self {
         if capacity == 0 {
             return Self::disabled();
         }
+        let listens = matches!(invalidation, Invalidation::Listen(_));
+        let ttl = if listens {
+            ttl
+        } else {
+            ttl.min(UNLISTENED_TTL)
+        };
         let inner = Arc::new(Inner {
             entries: Cache::builder()
                 .max_capacity(capacity)
                 .time_to_live(ttl)
                 .build(),
             generation: AtomicU64::new(0),
-            listening: AtomicBool::new(false),
+            listening: AtomicBool::new(!listens),
+            ttl,
+            listens,
         });
-        tokio::spawn(listen(pool, Arc::downgrade(&inner)));
+        if let Invalidation::Listen(pool) = invalidation {
+            tokio::spawn(listen(pool, Arc::downgrade(&inner)));
+        }
         Self { inner: Some(inner) }
+    }
+
+    /// How entries are invalidated now, for `/readyz` and `doctor`.
+    pub fn describe(&self) -> String {
+        match &self.inner {
+            None => "off".into(),
+            Some(inner) if !inner.listens => format!(
+                "entries expire after {} s (no session to LISTEN on behind the transaction \
+                 pooler: set DATABASE_DIRECT_URL to drop them on every catalog change instead)",
+                inner.ttl.as_secs()
+            ),
+            Some(inner) if inner.listening.load(Ordering::Acquire) => {
+                "dropped on every catalog change (LISTEN)".into()
+            }
+            Some(_) => "not caching: the LISTEN connection is down".into(),
+        }
     }
 
     /// The key of a call: the tool, the model and the call's canonical arguments, under the

@@ -324,10 +324,12 @@ async fn rpc_handler(State(state): State<HttpState>, request: Request) -> Respon
 /// Ready when the database answers, the schema is current and the embedder can embed. With
 /// a read replica, ready while the replica answers: the read-only tools keep serving through
 /// a primary outage (reported as `degraded`; writes fail with a clear error meanwhile).
+/// `connections` says how the database is reached (directly or through a transaction
+/// pooler) and how cached results learn of catalog changes.
 async fn readyz(State(state): State<HttpState>) -> Response {
     let app = &state.app;
-    let ping = |pool: sqlx::PgPool| async move {
-        match sqlx::query("SELECT 1").execute(&pool).await {
+    let ping = |pool: crate::store::Db| async move {
+        match sqlx::query("SELECT 1").execute(pool.as_ref()).await {
             Ok(_) => "ok".to_string(),
             Err(err) => format!("unreachable: {}", crate::Error::from(err)),
         }
@@ -359,7 +361,16 @@ async fn readyz(State(state): State<HttpState>) -> Response {
     if let Some(replica) = replica {
         checks["replica"] = json!(replica);
     }
-    let body = json!({"ready": ready, "degraded": degraded, "checks": checks});
+    let connections = json!({
+        "route": app.db.route().describe(),
+        "result_cache": app.results.describe(),
+    });
+    let body = json!({
+        "ready": ready,
+        "degraded": degraded,
+        "checks": checks,
+        "connections": connections,
+    });
     (status, Json(body)).into_response()
 }
 

@@ -35,6 +35,8 @@ async fn app_over(pool: &PgPool, call_timeout: Duration) -> App {
         client_check_interval: Duration::from_millis(200),
         hnsw_ef_search: 100,
         read_url: None,
+        pooler: Default::default(),
+        direct_url: None,
     };
     let db = store::connect(&settings).await.unwrap();
     let mut app = App::from_pool(db, &local_settings()).await.unwrap();

@@ -74,7 +74,12 @@ async fn a_good_database_passes_every_check(pool: PgPool) {
     );
     assert!(index.contains("ef_search 100"), "{report}");
     assert!(line(&report, "embedder").starts_with("ok"), "{report}");
-    assert!(report.contains("all 8 checks passed"), "{report}");
+    let connections = line(&report, "connections");
+    assert!(
+        connections.starts_with("ok") && connections.contains("direct to PostgreSQL"),
+        "{report}"
+    );
+    assert!(report.contains("all 9 checks passed"), "{report}");
 
     // A stale product is a warning, not a failure: the sidecar still serves.
     sqlx::query("UPDATE products SET title = 'Espresso cup set' WHERE id = 'a'")

@@ -281,7 +281,7 @@ async fn the_budget_refuses_paid_calls_once_spent_and_usage_is_recorded(pool: Pg
         daily_usd: Some(0.01),
         warn_fraction: 0.8,
     };
-    let embedder = Embedder::new(&settings, Some(pool.clone())).unwrap();
+    let embedder = Embedder::new(&settings, Some(pool.clone().into())).unwrap();
 
     // 9 words: the fake bills 9 tokens, $0.009 — past the 80% warning, under the budget.
     embedder

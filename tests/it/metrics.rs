@@ -265,7 +265,7 @@ async fn the_dashboard_and_the_alerts_query_only_exported_metrics(pool: PgPool) 
     settings.budget.daily_usd = Some(5.0);
     let broken = App::with_embedder(
         pool.clone(),
-        Embedder::new(&settings, Some(pool.clone())).unwrap(),
+        Embedder::new(&settings, Some(pool.clone().into())).unwrap(),
     )
     .await
     .unwrap();

@@ -22,7 +22,7 @@ use crate::fake_openai::Fake;
 const DIMS: usize = 4;
 
 async fn app(pool: &PgPool, fake: &Fake) -> App {
-    let embedder = Embedder::new(&fake.settings(DIMS), Some(pool.clone())).unwrap();
+    let embedder = Embedder::new(&fake.settings(DIMS), Some(pool.clone().into())).unwrap();
     App::with_embedder(pool.clone(), embedder).await.unwrap()
 }
 
@@ -524,7 +524,7 @@ async fn a_model_switch_never_fails_a_search_on_the_old_model(pool: PgPool) {
 
     // A new model (8-d) is registered, built by its own worker, then activated.
     let new_fake = Fake::start(8).await;
-    let new_embedder = Embedder::new(&new_fake.settings(8), Some(pool.clone())).unwrap();
+    let new_embedder = Embedder::new(&new_fake.settings(8), Some(pool.clone().into())).unwrap();
     let new = App::with_embedder(pool.clone(), new_embedder)
         .await
         .unwrap();

@@ -54,7 +54,11 @@ async fn hot_calls_are_cached_until_the_catalog_changes(pool: PgPool) {
         .await
         .unwrap();
     seed(&app).await;
-    app.results = ResultCache::start(pool.clone(), 100, Duration::from_secs(600));
+    app.results = ResultCache::start(
+        giftvec::tools::result_cache::Invalidation::Listen(pool.clone()),
+        100,
+        Duration::from_secs(600),
+    );
     listening(&app.results).await;
 
     let first = similar(&app).await;
@@ -115,9 +119,10 @@ async fn a_busy_heavy_pool_does_not_slow_interactive_tools(pool: PgPool) {
         .acquire_timeout(Duration::from_millis(300))
         .connect_with(pool.connect_options().as_ref().clone())
         .await
-        .unwrap();
+        .unwrap()
+        .into();
     // Someone holds the only heavy connection (a long analytics query, say).
-    let held = app.heavy.acquire().await.unwrap();
+    let held = app.heavy.pool().acquire().await.unwrap();
 
     let err = giftvec::tools::search_stats::SearchStatsTool::call(
         &app,

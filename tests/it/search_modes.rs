@@ -89,13 +89,13 @@ async fn keyword_semantic_and_hybrid_modes(pool: PgPool) {
 #[sqlx::test]
 async fn an_embedder_that_is_down_falls_back_to_keyword_search(pool: PgPool) {
     let fake = Fake::start(4).await;
-    let embedder = Embedder::new(&fake.settings(4), Some(pool.clone())).unwrap();
+    let embedder = Embedder::new(&fake.settings(4), Some(pool.clone().into())).unwrap();
     let mut app = App::with_embedder(pool.clone(), embedder).await.unwrap();
     giftvec::store::products::upsert_batch(&pool, &crate::common::products(40))
         .await
         .unwrap();
     app.results = giftvec::tools::result_cache::ResultCache::start(
-        pool.clone(),
+        giftvec::tools::result_cache::Invalidation::Listen(pool.clone()),
         100,
         std::time::Duration::from_secs(600),
     );

@@ -171,7 +171,7 @@ async fn the_personal_rerank_follows_the_users_taste(pool: PgPool) {
     // A shopper whose history is fishing gear.
     let fishing: Vec<String> =
         sqlx::query_scalar("SELECT id FROM products WHERE category = 'Fishing' ORDER BY id")
-            .fetch_all(&app.db)
+            .fetch_all(app.db.pool())
             .await
             .unwrap();
     let mut taste = vec![0f32; 384];

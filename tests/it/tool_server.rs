@@ -326,7 +326,7 @@ async fn batches_and_errors_carry_stable_codes(pool: PgPool) {
             .is_ok()
     );
     let products: i64 = sqlx::query_scalar("SELECT count(*) FROM products")
-        .fetch_one(&server.app.db)
+        .fetch_one(server.app.db.pool())
         .await
         .unwrap();
     assert_eq!(products, 78);

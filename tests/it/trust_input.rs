@@ -259,7 +259,7 @@ async fn oversized_input_is_echoed_only_in_part(pool: PgPool) {
 async fn non_finite_rest_numbers_and_forged_cursors_are_named(pool: PgPool) {
     let server = TestServer::start(pool, all_tools()).await;
     let product: String = sqlx::query_scalar("SELECT id FROM products ORDER BY id LIMIT 1")
-        .fetch_one(&server.app.db)
+        .fetch_one(server.app.db.pool())
         .await
         .unwrap();
     for (query, field) in [
