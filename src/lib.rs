@@ -18,7 +18,8 @@
 //! - [`app`]: [`app::App`], the shared state every command and tool is built on.
 //! - [`store`]: all SQL — migrations, products, embedding models, embeddings, vector search.
 //!   The typed vector API lives here: [`store::Embedding`], [`store::SimilarityOptions`],
-//!   [`store::VectorSearchResult`].
+//!   [`store::VectorSearchResult`]. Store functions take a [`store::DbRef`]: a pool and how
+//!   its connections reach PostgreSQL (directly, or through a transaction pooler).
 //! - [`tools`]: the tool catalog — one file per tool (input, output, `call`).
 //! - [`transport`]: MCP (rmcp), JSON-RPC (jsonrpsee), HTTP (axum: REST, OpenAPI, probes).
 //! - [`catalog`]: catalog files (giftvec's JSON Lines and CSV, Merchant Center, Shopify and

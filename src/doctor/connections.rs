@@ -26,8 +26,8 @@ pub(super) fn route(db: &Db, settings: &DbSettings) -> Check {
             Some(begin) => Check::warn(
                 "connections",
                 format!(
-                    "{}; each checkout runs in a transaction of its own (`{begin}`): two more \
-                     round trips per query",
+                    "{}; each checkout runs in a transaction of its own that first runs \
+                     `{begin}`: three more round trips per statement",
                     route.describe()
                 ),
                 fix(route, settings),
@@ -41,9 +41,9 @@ fn fix(route: Route, settings: &DbSettings) -> String {
     let role = role_settings(settings);
     match route {
         Route::PoolerUnprepared => format!(
-            "a pooler that keeps prepared statements (PgBouncer >= 1.21 with \
-             max_prepared_statements = 200) lets statements run as they come once the role also \
-             has the settings (new server connections take them): {role}"
+            "only a pooler that keeps prepared statements (PgBouncer >= 1.22 with \
+             max_prepared_statements = 200) lets statements run as they come, once the role \
+             also has the settings (new server connections take them): {role}"
         ),
         _ => format!(
             "give the role the settings, renew the pooler's server connections (PgBouncer: \
@@ -62,12 +62,17 @@ fn role_settings(settings: &DbSettings) -> String {
         .and_then(|o| o.get_database().map(str::to_owned))
         .unwrap_or_else(|| user.to_string());
     let on = format!("ALTER ROLE \"{user}\" IN DATABASE \"{database}\" SET");
-    format!(
+    let mut sql = format!(
         "{on} statement_timeout = {}; {on} hnsw.ef_search = {}; {on} hnsw.iterative_scan = \
          relaxed_order;",
         settings.statement_timeout.as_millis(),
         settings.hnsw_ef_search.clamp(1, 1000),
-    )
+    );
+    if !settings.client_check_interval.is_zero() {
+        let ms = settings.client_check_interval.as_millis();
+        sql.push_str(&format!(" {on} client_connection_check_interval = {ms};"));
+    }
+    sql
 }
 
 /// What needs a session of its own behind a transaction pooler: the result cache's LISTEN and

@@ -5,18 +5,22 @@
 //! a different PostgreSQL session at every transaction: nothing set at startup holds, and
 //! with a pooler that does not track prepared statements (PgBouncer before 1.21) a named
 //! statement cannot outlive its transaction. There every checkout runs in one transaction of
-//! its own, begun by [`Session::wrap`], which sets what the startup options would have.
+//! its own, whose setup ([`Session::wrap`]) sets what the startup options would have.
 //!
 //! Store functions take `impl Into<DbRef>`: a [`Db`] in the sidecar, a bare [`PgPool`]
 //! (a direct connection, settings read from its startup options) in tests and tools.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 use futures::{StreamExt, TryStreamExt, stream};
 use sqlx::postgres::{PgQueryResult, PgRow, PgStatement, PgTypeInfo};
-use sqlx::{AssertSqlSafe, Either, Execute, Executor, PgPool, Postgres, SqlStr, Transaction};
+use sqlx::{
+    AssertSqlSafe, ConnectOptions, Connection, Either, Execute, Executor, PgPool, Postgres, SqlStr,
+    Transaction,
+};
 
 /// How giftvec reaches PostgreSQL, as configured (`GIFTVEC_DB_POOLER`) and found at connect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,7 +55,7 @@ pub struct Session {
     pub route: Route,
     /// The `hnsw.ef_search` (with iterative scans on) each checkout starts with, if known.
     pub checkout_ef_search: Option<u32>,
-    /// The statement each checkout's transaction begins with (`BEGIN; SET LOCAL …`), when a
+    /// What each checkout's transaction runs first (`DEALLOCATE ALL`, `SET LOCAL …`), when a
     /// checkout must be one transaction; `None` when statements run as they come.
     pub wrap: Option<Arc<str>>,
 }
@@ -61,7 +65,15 @@ pub struct Session {
 pub struct Db {
     pool: PgPool,
     session: Arc<Session>,
+    /// The last [`Db::reachable`] answer and when it was found.
+    reach: Arc<Mutex<Option<(Instant, bool)>>>,
 }
+
+/// How long a [`Db::reachable`] answer is reused, so that a burst of timed-out calls costs
+/// one probe connection, not one each.
+const REACH_REUSE: Duration = Duration::from_secs(2);
+/// How long the probe connection may take to open.
+const REACH_WAIT: Duration = Duration::from_millis(500);
 
 impl Db {
     /// `pool` whose connections behave as `session` says.
@@ -69,7 +81,32 @@ impl Db {
         Self {
             pool,
             session: Arc::new(session),
+            reach: Arc::default(),
         }
+    }
+
+    /// Whether the database answers a new connection: told apart from a busy pool (whose
+    /// database answers, perhaps refusing with an error of its own), an unreachable one is
+    /// worth another answer to the caller. Probed at most every [`REACH_REUSE`].
+    pub async fn reachable(&self) -> bool {
+        let cached = *self.reach.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((at, answer)) = cached
+            && at.elapsed() < REACH_REUSE
+        {
+            return answer;
+        }
+        let options = self.pool.connect_options();
+        let answer = match tokio::time::timeout(REACH_WAIT, options.connect()).await {
+            Ok(Ok(conn)) => {
+                let _ = conn.close().await;
+                true
+            }
+            // The server answered (too many connections, starting up): it is there.
+            Ok(Err(sqlx::Error::Database(_))) => true,
+            _ => false,
+        };
+        *self.reach.lock().unwrap_or_else(|e| e.into_inner()) = Some((Instant::now(), answer));
+        answer
     }
 
     /// The pool itself: for what must hold one connection (migrations, pool metrics).
@@ -175,10 +212,17 @@ impl<'a> DbRef<'a> {
         self.session.and_then(|s| s.wrap.clone())
     }
 
-    /// Begins a transaction, with the checkout's settings where the route needs them set.
+    /// Begins a transaction, with the checkout's setup where the route needs one, in one
+    /// round trip: `setup; BEGIN` as one simple query. PostgreSQL runs the statements before
+    /// `BEGIN` in the transaction `BEGIN` then makes explicit, so `SET LOCAL` holds until its
+    /// `COMMIT`; and should the setup fail, `BEGIN` never runs, so no aborted transaction is
+    /// left on the connection for its next user.
     pub async fn begin(self) -> sqlx::Result<Transaction<'static, Postgres>> {
         match self.wrap() {
-            Some(begin) => self.pool.begin_with(AssertSqlSafe(begin)).await,
+            Some(setup) => {
+                let statement = format!("{setup}; BEGIN");
+                self.pool.begin_with(AssertSqlSafe(statement)).await
+            }
             None => self.pool.begin().await,
         }
     }

@@ -6,21 +6,6 @@ use super::DbRef;
 
 use crate::Result;
 
-/// Whether a new connection to the pool's database opens within `wait`: told apart from a
-/// busy pool, an unreachable database is worth a different answer to the caller.
-pub async fn reachable(pool: impl Into<DbRef<'_>>, wait: std::time::Duration) -> bool {
-    use sqlx::{ConnectOptions, Connection};
-    let pool: DbRef<'_> = pool.into();
-    let options = pool.pool().connect_options();
-    match tokio::time::timeout(wait, options.connect()).await {
-        Ok(Ok(conn)) => {
-            let _ = conn.close().await;
-            true
-        }
-        _ => false,
-    }
-}
-
 /// The server's version string and number (`server_version`, `server_version_num`).
 #[tracing::instrument(skip(pool))]
 pub async fn server_version(pool: impl Into<DbRef<'_>>) -> Result<(String, i32)> {

@@ -125,6 +125,7 @@ pub async fn connect(settings: &DbSettings) -> Result<Db, Error> {
     let wanted = session::Wanted {
         statement_timeout: settings.statement_timeout,
         ef_search: settings.hnsw_ef_search.clamp(1, 1000),
+        check_interval: settings.client_check_interval,
     };
     match settings.pooler {
         Pooler::None => {

@@ -47,6 +47,10 @@ impl FromStr for Pooler {
 pub(super) struct Wanted {
     pub statement_timeout: Duration,
     pub ef_search: u32,
+    /// `client_connection_check_interval` (zero: whatever the server has). Behind a pooler
+    /// it still matters: PgBouncer closes the server connection of a client that went away
+    /// mid-statement, and this is how PostgreSQL notices.
+    pub check_interval: Duration,
 }
 
 /// Which of the wanted settings a fresh session already has.
@@ -54,11 +58,12 @@ pub(super) struct Wanted {
 pub(super) struct Found {
     pub statement_timeout: bool,
     pub hnsw: bool,
+    pub check_interval: bool,
 }
 
 impl Found {
     fn all(self) -> bool {
-        self.statement_timeout && self.hnsw
+        self.statement_timeout && self.hnsw && self.check_interval
     }
 }
 
@@ -67,17 +72,20 @@ pub(super) async fn found<'c>(
     executor: impl sqlx::Executor<'c, Database = sqlx::Postgres>,
     wanted: Wanted,
 ) -> sqlx::Result<Found> {
-    let (timeout, hnsw): (bool, bool) = sqlx::query_as(
+    let (timeout, hnsw, check): (bool, bool, bool) = sqlx::query_as(
         "SELECT current_setting('statement_timeout')::interval \
                     = make_interval(secs => $1::float8 / 1000), \
                 coalesce(current_setting($2, true), '') = $3 \
-                    AND coalesce(current_setting($4, true), '') = $5",
+                    AND coalesce(current_setting($4, true), '') = $5, \
+                $6 = 0 OR current_setting('client_connection_check_interval')::interval \
+                    = make_interval(secs => $6 / 1000)",
     )
     .bind(wanted.statement_timeout.as_millis() as f64)
     .bind(hnsw::EF_SEARCH)
     .bind(wanted.ef_search.to_string())
     .bind(hnsw::ITERATIVE_SCAN)
     .bind(hnsw::RELAXED_ORDER)
+    .bind(wanted.check_interval.as_millis() as f64)
     // Unnamed: behind a pooler that passes names through, a name could clash with a statement
     // another client left on the server connection.
     .persistent(false)
@@ -86,6 +94,7 @@ pub(super) async fn found<'c>(
     Ok(Found {
         statement_timeout: timeout,
         hnsw,
+        check_interval: check,
     })
 }
 
@@ -119,18 +128,22 @@ pub(super) async fn pooled(
     let mut probe = PgConnection::connect_with(options)
         .await
         .map_err(setup_error)?;
-    let prepared = keeps_prepared_statements(&mut probe).await;
-    let seen = session_defaults(&mut probe, wanted).await;
+    let probed = match keeps_prepared_statements(&mut probe).await {
+        Ok(prepared) => session_defaults(&mut probe, wanted)
+            .await
+            .map(|seen| (prepared, seen)),
+        Err(err) => Err(err),
+    };
     // The probe may leave a named statement behind; its connection goes.
     let _ = probe.close().await;
-    let seen = seen.map_err(setup_error)?;
+    let (prepared, seen) = probed.map_err(setup_error)?;
     let route = if prepared {
         Route::PoolerPrepared
     } else {
         Route::PoolerUnprepared
     };
     let wrap = (route == Route::PoolerUnprepared || !seen.all())
-        .then(|| begin_statement(route, wanted, seen).into());
+        .then(|| checkout_setup(route, wanted, seen).into());
     Ok(Session {
         route,
         checkout_ef_search: Some(wanted.ef_search),
@@ -149,40 +162,54 @@ async fn session_defaults(conn: &mut PgConnection, wanted: Wanted) -> sqlx::Resu
 
 /// Whether the pooler renames named prepared statements for its server connections (so they
 /// survive across transactions), seen from the server: sqlx names its statements `sqlx_s_N`,
-/// which PostgreSQL itself sees only when the pooler passes them through. An error here (a
-/// statement "does not exist" or "already exists" on another server connection) is the
-/// pass-through kind too.
-async fn keeps_prepared_statements(conn: &mut PgConnection) -> bool {
+/// which PostgreSQL itself sees only when the pooler passes them through. A statement that
+/// "does not exist" (its execution landed on another server connection than its parse) or
+/// "already exists" (another client left one of that name there) is the pass-through kind
+/// too; any other error is an error.
+async fn keeps_prepared_statements(conn: &mut PgConnection) -> sqlx::Result<bool> {
     let seen: sqlx::Result<i64> = sqlx::query_scalar(
         "SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'sqlx\\_s\\_%'",
     )
     .fetch_one(&mut *conn)
     .await;
-    matches!(seen, Ok(0))
+    match seen {
+        Ok(count) => Ok(count == 0),
+        // invalid_sql_statement_name, duplicate_prepared_statement
+        Err(sqlx::Error::Database(db))
+            if matches!(db.code().as_deref(), Some("26000" | "42P05")) =>
+        {
+            Ok(false)
+        }
+        Err(err) => Err(err),
+    }
 }
 
-/// The statement every checkout begins with: `BEGIN`, then `DEALLOCATE ALL` where named
-/// statements cannot outlive a transaction (so another client's leftovers on this server
-/// connection never clash with ours), then `SET LOCAL` for each setting the role lacks.
-fn begin_statement(route: Route, wanted: Wanted, seen: Found) -> String {
-    let mut sql = String::from("BEGIN");
+/// What every checkout's transaction runs first: `DEALLOCATE ALL` where named statements
+/// cannot outlive a transaction (so another client's leftovers on this server connection
+/// never clash with ours), then `SET LOCAL` for each setting the role lacks.
+fn checkout_setup(route: Route, wanted: Wanted, seen: Found) -> String {
+    let mut sql = Vec::new();
     if route == Route::PoolerUnprepared {
-        sql.push_str("; DEALLOCATE ALL");
+        sql.push("DEALLOCATE ALL".to_string());
     }
     if !seen.statement_timeout {
         let ms = wanted.statement_timeout.as_millis();
-        sql.push_str(&format!("; SET LOCAL statement_timeout = {ms}"));
+        sql.push(format!("SET LOCAL statement_timeout = {ms}"));
     }
     if !seen.hnsw {
         let ef = wanted.ef_search.clamp(1, 1000);
-        sql.push_str(&format!(
-            "; SET LOCAL {} = {ef}; SET LOCAL {} = {}",
-            hnsw::EF_SEARCH,
+        sql.push(format!("SET LOCAL {} = {ef}", hnsw::EF_SEARCH));
+        sql.push(format!(
+            "SET LOCAL {} = {}",
             hnsw::ITERATIVE_SCAN,
             hnsw::RELAXED_ORDER
         ));
     }
-    sql
+    if !seen.check_interval {
+        let ms = wanted.check_interval.as_millis();
+        sql.push(format!("SET LOCAL client_connection_check_interval = {ms}"));
+    }
+    sql.join("; ")
 }
 
 fn setup_error(err: sqlx::Error) -> crate::Error {
@@ -200,6 +227,7 @@ mod tests {
     const WANTED: Wanted = Wanted {
         statement_timeout: Duration::from_secs(5),
         ef_search: 120,
+        check_interval: Duration::from_secs(1),
     };
 
     #[test]
@@ -207,19 +235,31 @@ mod tests {
         let none = Found {
             statement_timeout: false,
             hnsw: false,
+            check_interval: false,
         };
         assert_eq!(
-            begin_statement(Route::PoolerUnprepared, WANTED, none),
-            "BEGIN; DEALLOCATE ALL; SET LOCAL statement_timeout = 5000; \
-             SET LOCAL hnsw.ef_search = 120; SET LOCAL hnsw.iterative_scan = relaxed_order"
+            checkout_setup(Route::PoolerUnprepared, WANTED, none),
+            "DEALLOCATE ALL; SET LOCAL statement_timeout = 5000; \
+             SET LOCAL hnsw.ef_search = 120; SET LOCAL hnsw.iterative_scan = relaxed_order; \
+             SET LOCAL client_connection_check_interval = 1000"
         );
         let timeout_only = Found {
             statement_timeout: true,
             hnsw: false,
+            check_interval: true,
         };
         assert_eq!(
-            begin_statement(Route::PoolerPrepared, WANTED, timeout_only),
-            "BEGIN; SET LOCAL hnsw.ef_search = 120; SET LOCAL hnsw.iterative_scan = relaxed_order"
+            checkout_setup(Route::PoolerPrepared, WANTED, timeout_only),
+            "SET LOCAL hnsw.ef_search = 120; SET LOCAL hnsw.iterative_scan = relaxed_order"
+        );
+        let all = Found {
+            statement_timeout: true,
+            hnsw: true,
+            check_interval: true,
+        };
+        assert_eq!(
+            checkout_setup(Route::PoolerUnprepared, WANTED, all),
+            "DEALLOCATE ALL"
         );
     }
 

@@ -91,17 +91,13 @@ fn request_text(arguments: &Value) -> Option<String> {
     Some(text.chars().take(200).collect())
 }
 
-/// A connection pool that timed out because its database cannot be reached (it holds no
-/// connection at all, or a new one does not open) tells the caller that, and that retrying
-/// later may help, not that giftvec is busy.
+/// A connection pool that timed out because its database cannot be reached (the pool holds
+/// no connection at all, or a new one does not open) tells the caller that, and that
+/// retrying later may help, not that giftvec is busy.
 async fn unreachable_database(app: &App, err: Error) -> Error {
     let Error::Busy = err else { return err };
     let empty = app.db.pool().size() == 0 || app.read.pool().size() == 0;
-    let wait = Duration::from_secs(1);
-    if empty
-        || !store::health::reachable(&app.db, wait).await
-        || (app.has_replica && !store::health::reachable(&app.read, wait).await)
-    {
+    if empty || !app.db.reachable().await || (app.has_replica && !app.read.reachable().await) {
         return Error::Upstream(
             "the product database cannot be reached right now; retry in a minute (operators: \
              giftvec doctor says why)"
@@ -131,9 +127,12 @@ pub async fn run(
     };
     let outcome = match tokio::time::timeout(gate.queue_wait, gate.permits.acquire()).await {
         Err(_) | Ok(Err(_)) => Err(Error::Busy),
-        Ok(Ok(_permit)) => {
+        Ok(Ok(permit)) => {
             let call = Watched::new(tool.call(app.clone(), arguments));
-            match tokio::time::timeout(gate.timeout, call).await {
+            let outcome = tokio::time::timeout(gate.timeout, call).await;
+            // The slot is free before a busy pool is told from an unreachable database.
+            drop(permit);
+            match outcome {
                 Ok(Ok(value)) => Ok(value),
                 Ok(Err(err)) => Err(unreachable_database(app, err).await),
                 Err(_) => Err(Error::Timeout),

@@ -55,7 +55,7 @@ impl PgBouncer {
             "[databases]\n* = host={host} port={pg_port}\n\n[pgbouncer]\n\
              listen_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n\
              auth_type = trust\nauth_file = {dir}/users.txt\npool_mode = transaction\n\
-             default_pool_size = {POOL_SIZE}\nmax_client_conn = 500\n\
+             default_pool_size = {POOL_SIZE}\nmax_client_conn = 500\nserver_round_robin = 1\n\
              pidfile = {dir}/pgbouncer.pid\nlogfile = {dir}/pgbouncer.log\n{prepared}{extra}\n",
             host = options.get_host(),
             pg_port = options.get_port(),
@@ -77,6 +77,8 @@ impl PgBouncer {
     fn run(&mut self) {
         let binary = self.dir.path().join("pgbouncer");
         let ini = self.dir.path().join("pgbouncer.ini");
+        let listening = format!("listening on 127.0.0.1:{}", self.port);
+        let before = self.log().matches(&listening).count();
         let mut command = if is_root() {
             let mut c = Command::new("runuser");
             c.args(["-u", &run_as(), "--"]).arg(&binary);
@@ -84,22 +86,27 @@ impl PgBouncer {
         } else {
             Command::new(&binary)
         };
-        let child = command
+        let mut child = command
             .arg(&ini)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("cannot start pgbouncer");
-        self.child = Some(child);
+        // Ready when this process says it listens (not merely when something answers on the
+        // port: after a restart another test's process could hold it).
         let started = Instant::now();
-        while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+        while self.log().matches(&listening).count() == before
+            || TcpStream::connect(("127.0.0.1", self.port)).is_err()
+        {
+            let exited = child.try_wait().ok().flatten();
             assert!(
-                started.elapsed() < Duration::from_secs(10),
-                "pgbouncer did not start; its log:\n{}",
+                exited.is_none() && started.elapsed() < Duration::from_secs(10),
+                "pgbouncer did not start ({exited:?}); its log:\n{}",
                 self.log()
             );
             std::thread::sleep(Duration::from_millis(20));
         }
+        self.child = Some(child);
     }
 
     /// `postgres://` URL of the test database through the pooler.
@@ -115,11 +122,12 @@ impl PgBouncer {
         std::fs::read_to_string(self.dir.path().join("pgbouncer.log")).unwrap_or_default()
     }
 
-    /// Stops PgBouncer at once (SIGTERM: every client connection is cut).
+    /// Stops PgBouncer at once, as a crash or a killed pod would (SIGKILL: every client
+    /// connection is cut; a SIGTERM to 1.23 and later waits for the clients to leave).
     pub fn stop(&mut self) {
         let pid_file = self.dir.path().join("pgbouncer.pid");
         if let Ok(pid) = std::fs::read_to_string(&pid_file) {
-            let _ = Command::new("kill").args(["-TERM", pid.trim()]).status();
+            let _ = Command::new("kill").args(["-KILL", pid.trim()]).status();
         }
         if let Some(mut child) = self.child.take() {
             let deadline = Instant::now() + Duration::from_secs(10);

@@ -81,6 +81,25 @@ fn strip(value: Value) -> Value {
     }
 }
 
+/// The answers of `tool` through the pooler and directly. The search log and embedding usage
+/// are written in the background, so tools that count them are asked again for a moment
+/// until both routes have seen the same writes.
+async fn both(pooled: &TestServer, direct: &TestServer, tool: &str, args: Value) -> (Value, Value) {
+    let settles = ["embedding_status", "search_stats"].contains(&tool);
+    let mut answers = (Value::Null, Value::Null);
+    for _ in 0..50 {
+        answers = (
+            call(pooled, tool, args.clone()).await,
+            call(direct, tool, args.clone()).await,
+        );
+        if !settles || answers.0 == answers.1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    answers
+}
+
 /// Calls of every read-only tool; each must answer the same on both routes.
 fn reads(product: &str, other: &str) -> Vec<(&'static str, Value)> {
     vec![
@@ -120,15 +139,48 @@ fn reads(product: &str, other: &str) -> Vec<(&'static str, Value)> {
     ]
 }
 
-async fn every_tool_answers_as_directly(pool: PgPool, build: Build, route: Route) {
+/// `ALTER ROLE … SET` for the settings of [`settings`], in this test's database only.
+async fn give_the_role_the_settings(pool: &PgPool) {
+    let database: String = sqlx::query_scalar("SELECT quote_ident(current_database())")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    for setting in [
+        "statement_timeout = 30000",
+        "hnsw.ef_search = 100",
+        "hnsw.iterative_scan = relaxed_order",
+        "client_connection_check_interval = 1000",
+    ] {
+        let sql = format!("ALTER ROLE CURRENT_USER IN DATABASE {database} SET {setting}");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(pool)
+            .await
+            .unwrap();
+    }
+}
+
+async fn every_tool_answers_as_directly(
+    pool: PgPool,
+    build: Build,
+    route: Route,
+    role_settings: bool,
+) {
     let direct_app = App::from_pool(pool.clone(), &local_settings())
         .await
         .unwrap();
     seed(&direct_app).await;
     let direct = TestServer::start_app(direct_app, all_tools()).await;
-    let bouncer = PgBouncer::start(build, &pool, "");
+    let mut bouncer = PgBouncer::start(build, &pool, "");
+    if role_settings {
+        // The role has the settings: through a pooler that keeps prepared statements,
+        // statements then run as they come, outside transactions of giftvec's.
+        give_the_role_the_settings(&pool).await;
+        bouncer.restart();
+    }
     let pooled = TestServer::start_app(pooled_app(&bouncer).await, all_tools()).await;
     assert_eq!(pooled.app.db.route(), route, "{}", bouncer.log());
+    let wrapped = pooled.app.db.session().wrap.is_some();
+    assert_eq!(wrapped, !role_settings || route == Route::PoolerUnprepared);
 
     let found = call(
         &direct,
@@ -144,16 +196,15 @@ async fn every_tool_answers_as_directly(pool: PgPool, build: Build, route: Route
         .collect();
     assert_eq!(ids.len(), 2);
     for (tool, args) in reads(&ids[0], &ids[1]) {
-        let want = call(&direct, tool, args.clone()).await;
-        let got = call(&pooled, tool, args.clone()).await;
+        let (got, want) = both(&pooled, &direct, tool, args.clone()).await;
         assert_eq!(
             got, want,
             "{tool} {args} answered differently through the pooler"
         );
     }
-    // search_stats counts the searches above, logged by both sidecars alike.
-    let stats = call(&pooled, "search_stats", json!({})).await;
-    assert_eq!(stats, call(&direct, "search_stats", json!({})).await);
+    // search_stats counts the searches above.
+    let (got, want) = both(&pooled, &direct, "search_stats", json!({})).await;
+    assert_eq!(got, want);
 
     // Writes through the pooler are there for the direct route to read, and the other way.
     let recipient = json!({"user_id": "u1", "recipient_id": "dad", "name": "Dad",
@@ -219,28 +270,23 @@ async fn every_tool_answers_as_directly(pool: PgPool, build: Build, route: Route
     for got in futures::future::join_all(calls).await {
         assert_eq!(got, want);
     }
-    assert!(
-        !bouncer.log().contains("prepared statement"),
-        "{}",
-        bouncer.log()
-    );
 }
 
 #[sqlx::test]
 async fn every_tool_answers_through_debian_pgbouncer_1_18_as_directly(pool: PgPool) {
-    every_tool_answers_as_directly(pool, Build::Debian118, Route::PoolerUnprepared).await;
+    every_tool_answers_as_directly(pool, Build::Debian118, Route::PoolerUnprepared, false).await;
 }
 
 #[sqlx::test]
 async fn every_tool_answers_through_pgbouncer_with_prepared_statements_as_directly(pool: PgPool) {
-    every_tool_answers_as_directly(pool, Build::Prepared, Route::PoolerPrepared).await;
+    every_tool_answers_as_directly(pool, Build::Prepared, Route::PoolerPrepared, true).await;
 }
 
 #[sqlx::test]
 async fn every_tool_answers_through_pgbouncer_with_prepared_statements_off_as_directly(
     pool: PgPool,
 ) {
-    every_tool_answers_as_directly(pool, Build::PreparedOff, Route::PoolerUnprepared).await;
+    every_tool_answers_as_directly(pool, Build::PreparedOff, Route::PoolerUnprepared, false).await;
 }
 
 #[sqlx::test]
@@ -496,4 +542,52 @@ async fn the_commands_run_through_the_pooler_and_doctor_says_what_it_costs(pool:
         connections.starts_with("ok") && connections.contains("from the role"),
         "{report}"
     );
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_checkout_setup_holds_for_its_transaction_and_a_failed_one_leaves_no_transaction(
+    pool: PgPool,
+) {
+    use giftvec::store::{Db, Session};
+    // One connection, so every checkout below reuses it.
+    let one = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with(pool.connect_options().as_ref().clone())
+        .await
+        .unwrap();
+    let session = |setup: &str| Session {
+        route: Route::PoolerUnprepared,
+        checkout_ef_search: None,
+        wrap: Some(setup.into()),
+    };
+    let db = Db::new(
+        one.clone(),
+        session("DEALLOCATE ALL; SET LOCAL statement_timeout = 1234"),
+    );
+    let inside: String = sqlx::query_scalar("SHOW statement_timeout")
+        .fetch_one(db.as_ref())
+        .await
+        .unwrap();
+    assert_eq!(inside, "1234ms");
+    let after: String = sqlx::query_scalar("SHOW statement_timeout")
+        .fetch_one(&one)
+        .await
+        .unwrap();
+    assert_ne!(after, "1234ms", "SET LOCAL outlived its transaction");
+
+    let failing = Db::new(one.clone(), session("SELECT 1 / 0"));
+    assert!(failing.begin().await.is_err());
+    // The connection is not left inside an aborted transaction.
+    let answer: i32 = sqlx::query_scalar("SELECT 2")
+        .fetch_one(&one)
+        .await
+        .unwrap();
+    assert_eq!(answer, 2);
+    let mut tx = db.begin().await.unwrap();
+    let answer: i32 = sqlx::query_scalar("SELECT 3")
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(answer, 3);
 }

@@ -73,9 +73,11 @@ values), "worker" (bool: run the embedding worker in this process).
 - name: DATABASE_READ_URL
   valueFrom:
     secretKeyRef: {name: {{ $v.database.existingSecret }}, key: {{ $v.database.readUrlKey }}, optional: true}
+{{- if or .migrate $v.database.directUrlOnSidecars }}
 - name: DATABASE_DIRECT_URL
   valueFrom:
     secretKeyRef: {name: {{ $v.database.existingSecret }}, key: {{ $v.database.directUrlKey }}, optional: true}
+{{- end }}
 - name: GIFTVEC_DB_POOLER
   value: {{ $v.database.pooler | quote }}
 {{- end }}
