@@ -591,3 +591,45 @@ async fn a_checkout_setup_holds_for_its_transaction_and_a_failed_one_leaves_no_t
     tx.commit().await.unwrap();
     assert_eq!(answer, 3);
 }
+
+#[sqlx::test]
+async fn two_workers_drain_the_queue_through_the_pooler_each_job_once(pool: PgPool) {
+    use giftvec::pipeline::worker;
+    // Debian's 1.18: the queue claims (FOR UPDATE SKIP LOCKED) run in the wrapped route.
+    let bouncer = PgBouncer::start(Build::Debian118, &pool, "");
+    let (one, two) = (pooled_app(&bouncer).await, pooled_app(&bouncer).await);
+    // The triggers queue a job per product.
+    store::products::upsert_batch(&pool, &crate::common::products(60))
+        .await
+        .unwrap();
+    let settings = |id: &str| worker::WorkerSettings {
+        id: id.into(),
+        batch: 5,
+        retry_base: Duration::ZERO,
+        ..Default::default()
+    };
+    let (w1, w2) = (settings("w1"), settings("w2"));
+    let (a, b) = tokio::join!(worker::drain(&one, &w1), worker::drain(&two, &w2));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.embedded + b.embedded, 60, "{a:?} {b:?}");
+    let count = |sql: &'static str| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(sql)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    let current = count(
+        "SELECT count(*) FROM products p JOIN product_embeddings e ON e.product_id = p.id
+         AND e.content_hash = giftvec_content_hash(giftvec_product_text(p))",
+    )
+    .await;
+    assert_eq!(current, 60);
+    assert_eq!(
+        count("SELECT count(*) FROM embedding_jobs WHERE state <> 'done' OR attempts <> 1").await,
+        0,
+        "every job done, none run twice"
+    );
+}
