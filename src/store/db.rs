@@ -42,7 +42,8 @@ impl Route {
             Route::Direct => "direct",
             Route::PoolerPrepared => "transaction pooler, prepared statements kept by the pooler",
             Route::PoolerUnprepared => {
-                "transaction pooler without prepared statements: each call in its own transaction"
+                "transaction pooler without prepared statements: each statement in a \
+                 transaction of its own"
             }
         }
     }

@@ -10,7 +10,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::postgres::PgConnectOptions;
-use sqlx::{Connection, PgConnection, PgPool};
+use sqlx::{AssertSqlSafe, Connection, PgConnection, PgPool};
 
 use super::db::{Route, Session};
 use super::hnsw;
@@ -162,24 +162,26 @@ async fn session_defaults(conn: &mut PgConnection, wanted: Wanted) -> sqlx::Resu
 
 /// Whether the pooler renames named prepared statements for its server connections (so they
 /// survive across transactions), seen from the server: sqlx names its statements `sqlx_s_N`,
-/// which PostgreSQL itself sees only when the pooler passes them through. A statement that
-/// "does not exist" (its execution landed on another server connection than its parse) or
-/// "already exists" (another client left one of that name there) is the pass-through kind
-/// too; any other error is an error.
+/// which PostgreSQL itself sees only when the pooler passes them through. The probe runs in a
+/// transaction, so that its parse and execution meet one server connection whatever the
+/// pooler, and finds itself by a nonce in its own text: a statement of another client's with
+/// the same name can neither answer for it nor be mistaken for it. A name that "already
+/// exists" there (another client's leftover) is the pass-through kind too.
 async fn keeps_prepared_statements(conn: &mut PgConnection) -> sqlx::Result<bool> {
-    let seen: sqlx::Result<i64> = sqlx::query_scalar(
-        "SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'sqlx\\_s\\_%'",
-    )
-    .fetch_one(&mut *conn)
-    .await;
+    let marker = format!("giftvec-probe-{:016x}", rand::random::<u64>());
+    let sql =
+        format!("SELECT name FROM pg_prepared_statements WHERE strpos(statement, '{marker}') > 0");
+    let mut tx = conn.begin().await?;
+    let seen: sqlx::Result<Vec<String>> = sqlx::query_scalar(AssertSqlSafe(sql))
+        .fetch_all(&mut *tx)
+        .await;
     match seen {
-        Ok(count) => Ok(count == 0),
-        // invalid_sql_statement_name, duplicate_prepared_statement
-        Err(sqlx::Error::Database(db))
-            if matches!(db.code().as_deref(), Some("26000" | "42P05")) =>
-        {
-            Ok(false)
+        Ok(names) => {
+            tx.rollback().await?;
+            Ok(!names.is_empty() && names.iter().all(|name| !name.starts_with("sqlx_s_")))
         }
+        // duplicate_prepared_statement
+        Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("42P05") => Ok(false),
         Err(err) => Err(err),
     }
 }
