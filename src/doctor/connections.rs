@@ -27,7 +27,8 @@ pub(super) fn route(db: &Db, settings: &DbSettings) -> Check {
                 "connections",
                 format!(
                     "{}; each checkout runs in a transaction of its own that first runs \
-                     `{begin}`: three more round trips per statement",
+                     `{begin}`: two more round trips per statement (that with its BEGIN, \
+                     and the COMMIT)",
                     route.describe()
                 ),
                 fix(route, settings),
