@@ -27,8 +27,8 @@ pub(super) fn route(db: &Db, settings: &DbSettings) -> Check {
                 "connections",
                 format!(
                     "{}; each checkout runs in a transaction of its own that first runs \
-                     `{begin}`: two more round trips per statement (that with its BEGIN, \
-                     and the COMMIT)",
+                     `{begin}`: two more round trips per statement (the setup, sent together \
+                     with BEGIN, and the COMMIT)",
                     route.describe()
                 ),
                 fix(route, settings),
